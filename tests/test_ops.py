@@ -1,0 +1,182 @@
+"""conv / conv_transpose / equivalent_conv against PyTorch and against each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tconvmat as tcm
+
+from . import oracles
+from .cases import cases
+
+LEARNER = [  # kernel [1, 1, 1], input [1, 1]: the examples a learner starts with
+    (1, [1, 2, 2, 1]),
+    (2, [1, 1, 2, 1, 1]),
+    (4, [1, 1, 1, 0, 1, 1, 1]),
+]
+METHODS = ["scatter", "matrix", "flipped"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(("stride", "expected"), LEARNER)
+def test_learner_examples(stride, expected, method):
+    x = np.array([[[1.0, 1.0]]])
+    w = np.array([[[1.0, 1.0, 1.0]]])
+    y = tcm.conv_transpose(x, w, stride=stride, method=method)
+    np.testing.assert_array_equal(y, [[expected]])
+
+
+@pytest.mark.parametrize(("stride", "expected"), LEARNER)
+def test_learner_examples_torch(torch, stride, expected):
+    m = torch.nn.ConvTranspose1d(1, 1, 3, stride=stride, bias=False)
+    with torch.no_grad():
+        m.weight.fill_(1.0)
+        assert m(torch.ones(1, 1, 2)).flatten().tolist() == expected
+
+
+@given(case=cases(kind="conv", asymmetric=True), seed=st.integers(0, 2**32 - 1), bias=st.booleans())
+def test_conv_matches_torch(torch, case, seed, bias):
+    x, w, b = case.arrays(seed, np.float64, bias)
+    np.testing.assert_array_equal(tcm.conv(x, w, b, **case.kwargs), oracles.conv(torch, case, x, w, b))
+
+
+@given(
+    case=cases(kind="conv", modes=("reflect", "replicate", "circular"), asymmetric=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_conv_padding_modes_match_torch(torch, case, seed):
+    x, w, _ = case.arrays(seed, np.float64)
+    np.testing.assert_array_equal(tcm.conv(x, w, **case.kwargs), oracles.conv(torch, case, x, w, None))
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("kernel", [(1,), (2,), (3, 4), (2, 3, 2)])
+def test_conv_same_matches_torch_module(torch, mode, kernel):
+    nd = len(kernel)
+    rng = np.random.default_rng(0)
+    x = rng.integers(-3, 4, (2, 2, *(5,) * nd)).astype(np.float64)
+    w = rng.integers(-3, 4, (3, 2, *kernel)).astype(np.float64)
+    m = getattr(torch.nn, f"Conv{nd}d")(
+        2, 3, kernel, padding="same", padding_mode=mode, bias=False, dilation=2, dtype=torch.float64
+    )
+    with torch.no_grad():
+        m.weight.copy_(torch.from_numpy(w))
+        expected = m(torch.from_numpy(x)).numpy()
+    got = tcm.conv(x, w, padding="same", padding_mode=mode, dilation=2)
+    np.testing.assert_array_equal(got, expected)
+
+
+@given(case=cases(asymmetric=True, output_size=True), seed=st.integers(0, 2**32 - 1), bias=st.booleans())
+def test_conv_transpose_matches_torch(torch, case, seed, bias):
+    x, w, b = case.arrays(seed, np.float64, bias)
+    expected = oracles.conv_transpose(torch, case, x, w, b)
+    for method in METHODS:
+        np.testing.assert_array_equal(tcm.conv_transpose(x, w, b, **case.kwargs, method=method), expected)
+
+
+@given(
+    case=cases(modes=("reflect", "replicate", "circular"), asymmetric=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_conv_transpose_padding_modes_are_the_autograd_vjp(torch, case, seed):
+    x, w, _ = case.arrays(seed, np.float64)
+    expected = oracles.padded_conv_vjp(torch, case, x, w)
+    for method in METHODS:
+        np.testing.assert_array_equal(tcm.conv_transpose(x, w, **case.kwargs, method=method), expected)
+
+
+@given(
+    case=cases(modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, output_size=True),
+    seed=st.integers(0, 2**32 - 1),
+    bias=st.booleans(),
+)
+def test_three_routes_agree_exactly_on_integers(case, seed, bias):
+    x, w, b = case.arrays(seed, np.int64, bias)
+    ys = [tcm.conv_transpose(x, w, b, **case.kwargs, method=m) for m in METHODS]
+    spec = case.spec()
+    expected_shape = spec.output_shape if case.batch is None else (case.batch, *spec.output_shape)
+    for y in ys:
+        assert y.dtype == np.int64
+        assert y.shape == expected_shape
+        np.testing.assert_array_equal(y, ys[0])
+
+
+@given(case=cases(asymmetric=True), seed=st.integers(0, 2**32 - 1))
+def test_equivalent_conv_apply(case, seed):
+    x, w, _ = case.arrays(seed, np.int64)
+    kw = {k: v for k, v in case.kwargs.items() if k != "padding_mode"}
+    eq = tcm.equivalent_conv(w, case.input_shape, **kw)
+    spec = case.spec()
+    assert eq.upsample == spec.stride and eq.dilation == spec.dilation and eq.groups == spec.groups
+    for a, ((pl, pr), (pb, pa)) in enumerate(zip(eq.pads, spec.padding)):
+        reach = spec.dilation[a] * (spec.kernel_size[a] - 1)
+        assert (pl, pr) == (reach - pb, reach - pa + spec.output_padding[a])
+    # The flipped weight is a plain conv weight: the stride-1 conv by tcm.conv agrees.
+    u = np.zeros(
+        (*x.shape[: -spec.ndim], *((L - 1) * s + 1 for L, s in zip(spec.input_size, spec.stride))), x.dtype
+    )
+    u[(Ellipsis, *(slice(None, None, s) for s in spec.stride))] = x
+    # Pad first, then crop (negative pads), then an ordinary stride-1 tcm.conv.
+    u = np.pad(u, [(0, 0)] * (u.ndim - spec.ndim) + [(max(pl, 0), max(pr, 0)) for pl, pr in eq.pads])
+    crop = tuple(
+        slice(max(-pl, 0), u.shape[u.ndim - spec.ndim + a] - max(-pr, 0))
+        for a, (pl, pr) in enumerate(eq.pads)
+    )
+    u = u[(Ellipsis, *crop)]
+    via_conv = tcm.conv(u, eq.weight, dilation=eq.dilation, groups=eq.groups)
+    np.testing.assert_array_equal(eq.apply(x), via_conv)
+    np.testing.assert_array_equal(via_conv, tcm.conv_transpose(x, w, **kw, method="scatter"))
+
+
+def test_equivalent_conv_flips_and_swaps_channels_per_group():
+    w = np.arange(2 * 2 * 3 * 2).reshape(4, 3, 2)  # C_in=4, C_out/g=3, K=2, groups=2
+    eq = tcm.equivalent_conv(w, (4, 5), groups=2)
+    assert eq.weight.shape == (6, 2, 2)
+    for g in range(2):
+        for a in range(3):
+            for b in range(2):
+                np.testing.assert_array_equal(eq.weight[g * 3 + a, b], w[g * 2 + b, a, ::-1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+@pytest.mark.parametrize("method", METHODS)
+def test_dtype_follows_inputs(dtype, method):
+    x = np.ones((1, 2, 3), dtype)
+    w = np.ones((2, 1, 2), dtype)
+    assert tcm.conv_transpose(x, w, method=method).dtype == dtype
+    assert tcm.conv(x, np.ones((1, 2, 2), dtype)).dtype == dtype
+
+
+def test_float32_matches_torch_closely(torch):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 4, 9, 7)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    expected = torch.nn.functional.conv_transpose2d(
+        torch.from_numpy(x), torch.from_numpy(w), stride=2
+    ).numpy()
+    np.testing.assert_allclose(tcm.conv_transpose(x, w, stride=2), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_large_integers_are_exact():
+    x = np.full((1, 1, 4), 2**40, dtype=np.int64)
+    w = np.array([[[3, 5]]], dtype=np.int64)
+    y = tcm.conv_transpose(x, w, stride=1)
+    assert y.tolist() == [[[3 * 2**40, 8 * 2**40, 8 * 2**40, 8 * 2**40, 5 * 2**40]]]
+
+
+def test_empty_batch():
+    y = tcm.conv_transpose(np.zeros((0, 2, 3)), np.ones((2, 1, 3)), stride=2)
+    assert y.shape == (0, 1, 7)
+
+
+def test_four_spatial_dims_routes_agree():
+    rng = np.random.default_rng(4)
+    x = rng.integers(-2, 3, (2, 3, 3, 2, 3)).astype(np.int64)
+    w = rng.integers(-2, 3, (2, 2, 2, 2, 1, 2)).astype(np.int64)
+    ys = [tcm.conv_transpose(x, w, stride=(2, 1, 3, 2), padding=1, method=m) for m in METHODS]
+    assert ys[0].shape == (2, 4, 2, 2, 4)
+    for y in ys[1:]:
+        np.testing.assert_array_equal(y, ys[0])

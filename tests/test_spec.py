@@ -1,0 +1,258 @@
+"""Parameter validation: clear errors, and refusing exactly what PyTorch refuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tconvmat as tcm
+from tconvmat.spec import conv_output_length, conv_transpose_output_length
+
+E = tcm.ConvolutionSpecError
+
+
+def test_error_is_a_value_error():
+    assert issubclass(E, ValueError)
+
+
+ONE = np.ones((1, 1, 3))
+
+TRANSPOSE_ERRORS = [
+    ({"stride": 0}, r"stride must be positive on every axis; got stride=\(0,\) \(axis 0\)"),
+    (
+        {"stride": (1, 0), "w": np.ones((1, 1, 3, 3)), "x": np.ones((1, 1, 4, 4))},
+        r"stride must be positive on every axis; got stride=\(1, 0\) \(axis 1\)",
+    ),
+    ({"dilation": -1}, r"dilation must be positive on every axis; got dilation=\(-1,\)"),
+    ({"padding": -1}, r"padding must not be negative; got padding=\(\(-1, -1\),\) \(axis 0\)"),
+    ({"output_padding": -1}, r"output_padding must not be negative; got output_padding=\(-1,\)"),
+    (
+        {"stride": 2, "output_padding": 2},
+        r"output_padding must be smaller than stride or dilation on every axis; "
+        r"got output_padding=\(2,\), stride=\(2,\), dilation=\(1,\) \(axis 0\)",
+    ),
+    ({"groups": 0}, r"groups must be positive; got groups=0"),
+    (
+        {"groups": 2, "w": np.ones((3, 1, 3)), "x": np.ones((1, 3, 4))},
+        r"in_channels=weight.shape\[0\]=3 is not divisible by groups=2",
+    ),
+    ({"x": np.ones((1, 2, 4))}, r"input channels must equal weight.shape\[0\]=1 .*got input_shape=\(2, 4\)"),
+    ({"w": np.ones((1, 1, 0))}, r"kernel_size must be positive on every axis; got kernel_size=\(0,\)"),
+    ({"padding": 3}, r"the output must not be empty.*output size would be \(0,\)"),
+    (
+        {"output_size": (9,)},
+        r"output_size must lie between .* \(6,\) and \(6,\) on every axis; got output_size=\(9,\)",
+    ),
+    ({"output_size": (6, 6, 6, 6)}, r"output_size must have 1 spatial sizes"),
+    (
+        {"padding": "same"},
+        r"padding for a transposed convolution must be integers or \(before, after\) pairs",
+    ),
+    (
+        {"padding_mode": "mirror"},
+        r"padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular'; got padding_mode='mirror'",
+    ),
+    (
+        {"padding_mode": "reflect", "padding": 2},
+        r"reflect padding must be smaller than the output size.*got padding=\(\(2, 2\),\), output size=\(2,\) \(axis 0\)",
+    ),
+    ({"stride": 1.5}, r"stride must be an integer or a sequence of integers; got stride=1.5"),
+    ({"stride": (1, 2)}, r"stride must be a single integer or a sequence of 1 integers"),
+    ({"padding": ((1, 2, 3),)}, r"padding as \(before, after\) pairs needs 1 pairs of 2 integers"),
+    ({"x": np.ones((1, 1, 1, 4))}, r"input to conv_transpose with a 3-d weight must be 2-d .* or 3-d"),
+    ({"w": np.ones((1, 3))}, r"weight must have at least 3 dimensions"),
+    ({"x": np.ones((1, 1, 0))}, r"input size must be positive on every spatial axis"),
+    ({"bias": np.ones(2)}, r"bias must be 1-d with out_channels=1 elements; got bias shape \(2,\)"),
+    ({"method": "fft"}, r"method must be one of 'scatter', 'matrix', 'flipped'; got method='fft'"),
+]
+
+
+@pytest.mark.parametrize(("kw", "match"), TRANSPOSE_ERRORS)
+def test_conv_transpose_errors(kw, match):
+    kw = dict(kw)
+    x = kw.pop("x", np.ones((1, 1, 4)))
+    w = kw.pop("w", ONE)
+    with pytest.raises(E, match=match):
+        tcm.conv_transpose(x, w, **kw)
+
+
+CONV_ERRORS = [
+    (
+        {"padding": "same", "stride": 2},
+        r"padding='same' needs stride 1 on every axis, as in PyTorch; got stride=\(2,\)",
+    ),
+    ({"padding": "full"}, r"padding string must be 'same' or 'valid'; got padding='full'"),
+    ({"x": np.ones((1, 2, 4))}, r"input channels must equal weight.shape\[1\] \* groups = 1 \* 1 = 1"),
+    (
+        {"w": np.ones((3, 1, 3)), "x": np.ones((1, 2, 4)), "groups": 2},
+        r"out_channels=weight.shape\[0\]=3 is not divisible by groups=2",
+    ),
+    (
+        {"x": np.ones((1, 1, 2))},
+        r"the dilated kernel must fit in the padded input.*output size would be \(0,\)",
+    ),
+    (
+        {"padding": 4, "padding_mode": "reflect"},
+        r"reflect padding must be smaller than the input size on every axis; got padding=\(\(4, 4\),\), input size=\(4,\) \(axis 0\)",
+    ),
+    ({"padding": 5, "padding_mode": "circular"}, r"circular padding must not exceed the input size"),
+]
+
+
+@pytest.mark.parametrize(("kw", "match"), CONV_ERRORS)
+def test_conv_errors(kw, match):
+    kw = dict(kw)
+    x = kw.pop("x", np.ones((1, 1, 4)))
+    w = kw.pop("w", ONE)
+    with pytest.raises(E, match=match):
+        tcm.conv(x, w, **kw)
+
+
+def test_matrix_builders_share_the_validation():
+    with pytest.raises(E, match="stride must be positive"):
+        tcm.conv_matrix(ONE, (1, 4), stride=0)
+    with pytest.raises(E, match="output_padding must be smaller"):
+        tcm.conv_transpose_matrix(ONE, (1, 4), output_padding=1)
+    with pytest.raises(E, match=r"input_shape must be \(channels, \*spatial\) with 1 spatial axes"):
+        tcm.conv_transpose_matrix(ONE, (1, 4, 4))
+    with pytest.raises(E, match="output_padding must be smaller"):
+        tcm.equivalent_conv(ONE, (1, 4), output_padding=1)
+
+
+def test_numpy_integers_accepted():
+    spec = tcm.conv_transpose_spec(ONE.shape, (1, np.int64(4)), stride=np.int32(2), padding=[np.int8(1)])
+    assert spec.stride == (2,) and spec.padding == ((1, 1),)
+
+
+def test_specs_are_hashable_and_frozen():
+    a = tcm.conv_transpose_spec((2, 3, 3, 3), (2, 5, 5), stride=2)
+    b = tcm.conv_transpose_spec((2, 3, 3, 3), (2, 5, 5), stride=(2, 2))
+    assert a == b and hash(a) == hash(b)
+    with pytest.raises(AttributeError):
+        a.stride = (1, 1)  # type: ignore[misc]
+
+
+@given(
+    L=st.integers(1, 50),
+    K=st.integers(1, 9),
+    s=st.integers(1, 6),
+    d=st.integers(1, 6),
+    pb=st.integers(0, 12),
+    pa=st.integers(0, 12),
+    op=st.integers(0, 5),
+)
+def test_shape_formulas(L, K, s, d, pb, pa, op):
+    assert (
+        conv_transpose_output_length(L, K, s, pb, pa, d, op) == (L - 1) * s - pb - pa + d * (K - 1) + op + 1
+    )
+    assert conv_output_length(L, K, s, pb, pa, d) == (L + pb + pa - d * (K - 1) - 1) // s + 1
+
+
+# --- Refusal parity with PyTorch, over random parameters that are often invalid -------------
+
+
+@st.composite
+def raw_params(draw, transposed: bool):
+    nd = draw(st.integers(1, 3))
+    groups = draw(st.integers(0, 3))
+    w_shape = (
+        draw(st.integers(1, 4)),
+        draw(st.integers(1, 3)),
+        *(draw(st.integers(0, 3)) for _ in range(nd)),
+    )
+    if draw(st.booleans()):
+        channels = w_shape[0] if transposed else w_shape[1] * max(groups, 1)
+    else:
+        channels = draw(st.integers(1, 5))
+    x_shape = (draw(st.integers(1, 2)), channels, *(draw(st.integers(0, 5)) for _ in range(nd)))
+    per_axis = lambda lo, hi: draw(st.one_of(st.integers(lo, hi), st.tuples(*[st.integers(lo, hi)] * nd)))  # noqa: E731
+    kw = {"stride": per_axis(-1, 3), "padding": per_axis(-1, 4), "dilation": per_axis(0, 3), "groups": groups}
+    if transposed:
+        kw["output_padding"] = per_axis(-1, 3)
+    elif draw(st.integers(0, 4)) == 0:
+        kw["padding"] = draw(st.sampled_from(["same", "valid"]))
+    return x_shape, w_shape, kw
+
+
+def _torch_raises(fn) -> bool:
+    try:
+        fn()
+    except (RuntimeError, ValueError, IndexError):
+        return True
+    return False
+
+
+def _ours_raises(fn) -> bool:
+    try:
+        fn()
+    except E:
+        return True
+    return False
+
+
+def test_empty_batch_is_validated_like_any_other(torch):
+    """PyTorch skips some checks when the batch is empty (here: dilation=0); tconvmat
+    validates parameters independently of the batch size (documented in docs/semantics.md)."""
+    x, w = torch.ones(0, 1, 3), torch.ones(1, 1, 1)
+    assert torch.nn.functional.conv_transpose1d(x, w, dilation=0).shape == (0, 1, 3)
+    with pytest.raises(E, match="dilation must be positive"):
+        tcm.conv_transpose(np.ones((0, 1, 3)), np.ones((1, 1, 1)), dilation=0)
+
+
+@given(params=raw_params(transposed=True))
+def test_conv_transpose_refuses_exactly_what_torch_refuses(torch, params):
+    x_shape, w_shape, kw = params
+    x, w = np.ones(x_shape), np.ones(w_shape)
+    f = getattr(torch.nn.functional, f"conv_transpose{len(w_shape) - 2}d")
+    theirs = _torch_raises(lambda: f(torch.from_numpy(x), torch.from_numpy(w), **kw))
+    ours = _ours_raises(lambda: tcm.conv_transpose(x, w, **kw))
+    assert ours == theirs, (x_shape, w_shape, kw)
+
+
+@given(params=raw_params(transposed=False))
+def test_conv_refuses_exactly_what_torch_refuses(torch, params):
+    x_shape, w_shape, kw = params
+    x, w = np.ones(x_shape), np.ones(w_shape)
+    f = getattr(torch.nn.functional, f"conv{len(w_shape) - 2}d")
+    theirs = _torch_raises(lambda: f(torch.from_numpy(x), torch.from_numpy(w), **kw))
+    ours = _ours_raises(lambda: tcm.conv(x, w, **kw))
+    assert ours == theirs, (x_shape, w_shape, kw)
+
+
+@given(
+    L=st.integers(1, 6),
+    p=st.integers(0, 8),
+    mode=st.sampled_from(["reflect", "replicate", "circular"]),
+    nd=st.integers(1, 3),
+)
+def test_padding_mode_refusals_match_torch_module(torch, L, p, mode, nd):
+    x = np.ones((1, 1, *(L,) * nd))
+    m = getattr(torch.nn, f"Conv{nd}d")(
+        1, 1, 1, padding=p, padding_mode=mode, bias=False, dtype=torch.float64
+    )
+    theirs = _torch_raises(lambda: m(torch.from_numpy(x)))
+    ours = _ours_raises(lambda: tcm.conv(x, np.ones((1, 1, *(1,) * nd)), padding=p, padding_mode=mode))
+    assert ours == theirs
+
+
+@given(
+    L=st.integers(1, 6),
+    K=st.integers(1, 4),
+    s=st.integers(1, 4),
+    p=st.integers(0, 3),
+    d=st.integers(1, 3),
+    delta=st.integers(-2, 5),
+    full=st.booleans(),
+)
+def test_output_size_refusals_match_torch_module(torch, L, K, s, p, d, delta, full):
+    x = np.ones((1, 1, L))
+    m = torch.nn.ConvTranspose1d(1, 1, K, stride=s, padding=p, dilation=d, bias=False, dtype=torch.float64)
+    n = (L - 1) * s - 2 * p + d * (K - 1) + 1 + delta
+    size = [1, 1, n] if full else [n]
+    theirs = _torch_raises(lambda: m(torch.from_numpy(x), output_size=size))
+    ours = _ours_raises(
+        lambda: tcm.conv_transpose(x, np.ones((1, 1, K)), stride=s, padding=p, dilation=d, output_size=size)
+    )
+    assert ours == theirs
