@@ -209,6 +209,11 @@ def conv_matrix(
     matrices ``S``.  Other padding modes compose the padding map: ``C = C_zero · P``,
     so taps that land on the same source position add up.
 
+    The stored entries are the structural ones, every position a kernel tap reaches,
+    whatever the weight's value: a zero weight is stored as an explicit zero, so the
+    pattern (and ``C.nnz``) depends on the parameters only.  Call
+    ``C.eliminate_zeros()`` to drop them.
+
     Examples
     --------
     >>> import numpy as np

@@ -1,0 +1,1011 @@
+"""The ``tconvmat`` command: explain, inspect and check transposed convolutions.
+
+Every subcommand takes the PyTorch argument names (``--in-channels``, ``--kernel-size``,
+``--stride``, …).  Bad input prints one line on stderr and exits with status 2; a failed
+``verify`` exits with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import __version__
+from .matrix import conv_matrix, conv_transpose_matrix
+from .ops import METHODS, conv, conv_transpose, equivalent_conv
+from .spec import ConvolutionSpecError, ConvSpec, ConvTransposeSpec, conv_spec, conv_transpose_spec
+
+WIDTH = 79
+TEX_INSTALL = (
+    "pdflatex not found; install TeX Live, e.g. on Debian/Ubuntu: "
+    "apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures "
+    "(or write the .tex with --tex and compile it elsewhere)"
+)
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+
+def _ints(text: str, name: str) -> tuple[int, ...]:
+    """``4``, ``4x4`` or ``4,4`` as a tuple of ints."""
+    if not re.fullmatch(r"\s*-?\d+(\s*[x,]\s*-?\d+)*\s*", text):
+        raise UsageError(f"{name}: expected integers like 3, 3x3 or 3,3; got {text!r}")
+    return tuple(int(p) for p in re.split(r"[x,]", text))
+
+
+def _padding(text: str) -> Any:
+    """``1``, ``1,2`` (per axis), ``1:2,0:1`` (per-axis before:after pairs), same, valid."""
+    if text in ("same", "valid"):
+        return text
+    if ":" not in text:
+        values = _ints(text, "--padding")
+        return values[0] if len(values) == 1 else values
+    pairs = []
+    for part in text.split(","):
+        pair = part.split(":")
+        if len(pair) != 2:
+            raise UsageError(f"--padding: pairs are written before:after, e.g. 1:2,0:1; got {text!r}")
+        pairs.append(tuple(_ints(p, "--padding")[0] for p in pair))
+    return tuple(pairs)
+
+
+def _numbers(text: str, name: str) -> np.ndarray:
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    try:
+        ints = [int(p) for p in parts]
+        return np.array(ints, dtype=np.int64)
+    except ValueError:
+        pass
+    try:
+        return np.array([float(p) for p in parts], dtype=np.float64)
+    except ValueError:
+        raise UsageError(
+            f"{name}: expected comma-separated numbers, ones, arange, random:SEED, symbolic or FILE.npy; got {text!r}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Values:
+    """How a tensor was given on the command line."""
+
+    text: str
+    name: str
+
+    @property
+    def kind(self) -> str:
+        t = self.text
+        if t in ("ones", "arange", "symbolic") or t.startswith("random"):
+            return t.split(":")[0]
+        if t.endswith(".npy"):
+            return "file"
+        return "inline"
+
+    def count(self) -> int | None:
+        if self.kind == "inline":
+            return _numbers(self.text, self.name).size
+        if self.kind == "file":
+            return int(self._load().size)
+        return None
+
+    def _load(self) -> np.ndarray:
+        try:
+            return np.load(self.text, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"{self.name}: cannot read {self.text!r}: {e}") from None
+
+    def shape_hint(self) -> tuple[int, ...] | None:
+        return tuple(self._load().shape) if self.kind == "file" else None
+
+    def make(self, shape: tuple[int, ...], symbol: str) -> np.ndarray:
+        n = math.prod(shape)
+        kind = self.kind
+        if kind == "ones":
+            return np.ones(shape, dtype=np.int64)
+        if kind == "arange":
+            return np.arange(1, n + 1, dtype=np.int64).reshape(shape)
+        if kind == "random":
+            seed_text = self.text.partition(":")[2] or "0"
+            try:
+                seed = int(seed_text)
+            except ValueError:
+                raise UsageError(
+                    f"{self.name}: random:SEED needs an integer seed; got {self.text!r}"
+                ) from None
+            return np.random.default_rng(seed).integers(-5, 6, shape).astype(np.int64)
+        if kind == "symbolic":
+            sym = _symbolic()
+            maker = sym.weight_symbols if symbol == "w" else sym.input_symbols
+            return np.asarray(maker(shape, name=symbol))
+        a = self._load() if kind == "file" else _numbers(self.text, self.name)
+        if a.size != n:
+            raise UsageError(f"{self.name}: expected {n} values for shape {shape}, got {a.size}")
+        return a.reshape(shape)
+
+
+def _symbolic() -> Any:
+    try:
+        from . import symbolic
+    except ImportError as e:  # pragma: no cover - symbolic ships with the package
+        raise UsageError(f"symbolic values need tconvmat.symbolic: {e}") from None
+    return symbolic
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One convolution problem assembled from the command line."""
+
+    transposed: bool
+    spec: ConvSpec | ConvTransposeSpec
+    weight: np.ndarray
+    x: np.ndarray
+    kwargs: dict[str, Any]
+
+    @property
+    def symbolic(self) -> bool:
+        return self.weight.dtype == object or self.x.dtype == object
+
+    @property
+    def ndim(self) -> int:
+        return self.spec.ndim
+
+    def matrix(self) -> sp.csr_array:
+        w = self.weight
+        if self.transposed:
+            return conv_transpose_matrix(w, self.spec.input_shape, **self.kwargs)
+        return conv_matrix(w, self.spec.input_shape, **self.kwargs)
+
+    def apply(self, method: str | None = None) -> np.ndarray:
+        if self.transposed:
+            return conv_transpose(self.x, self.weight, **self.kwargs, method=method)  # type: ignore[arg-type]
+        return conv(self.x, self.weight, **self.kwargs)
+
+
+def _expand(values: tuple[int, ...], ndim: int, name: str) -> tuple[int, ...]:
+    if len(values) == 1:
+        return values * ndim
+    if len(values) != ndim:
+        raise UsageError(f"{name}: expected 1 or {ndim} sizes for {ndim}-d; got {'x'.join(map(str, values))}")
+    return values
+
+
+def _problem(args: argparse.Namespace) -> Problem:
+    transposed = not getattr(args, "conv", False)
+    weight_v = Values(args.weight, "--weight") if args.weight else None
+    input_v = Values(args.input, "--input") if args.input else Values("arange", "--input")
+    kernel = _ints(args.kernel_size, "--kernel-size") if args.kernel_size else None
+    input_size = _ints(args.input_size, "--input-size") if args.input_size else None
+    w_hint = weight_v.shape_hint() if weight_v else None
+    x_hint = input_v.shape_hint()
+    if x_hint is not None and len(x_hint) >= 2:
+        input_size = input_size or tuple(x_hint[1:])
+    ndim = (
+        len(w_hint) - 2
+        if w_hint
+        else len(kernel)
+        if kernel and len(kernel) > 1
+        else len(input_size)
+        if input_size
+        else 1
+    )
+    groups = args.groups
+    c_in = args.in_channels
+    c_out = args.out_channels
+    if w_hint:
+        if len(w_hint) < 3:
+            raise UsageError(f"--weight: a weight file needs at least 3 dimensions; got shape {w_hint}")
+        a, b = w_hint[0], w_hint[1] * groups
+        c_in, c_out = (c_in or (a if transposed else b)), (c_out or (b if transposed else a))
+        kernel = kernel or tuple(w_hint[2:])
+    c_in = c_in or 1
+    c_out = c_out or 1
+    if c_in % groups or c_out % groups:
+        raise UsageError(
+            f"--groups: in_channels={c_in} and out_channels={c_out} must both be divisible by groups={groups}"
+        )
+    layout = (c_in, c_out // groups) if transposed else (c_out, c_in // groups)
+    if kernel is None:
+        n = weight_v.count() if weight_v else None
+        if n is None or ndim != 1:
+            raise UsageError("--kernel-size is required (or give --weight as explicit values or a .npy file)")
+        if n % math.prod(layout):
+            raise UsageError(f"--weight: {n} values do not fill a ({layout[0]}, {layout[1]}, K) weight")
+        kernel = (n // math.prod(layout),)
+    kernel = _expand(kernel, ndim, "--kernel-size")
+    if input_size is None:
+        n = input_v.count()
+        if n is None or ndim != 1:
+            raise UsageError("--input-size is required (or give --input as explicit values or a .npy file)")
+        if n % c_in:
+            raise UsageError(f"--input: {n} values do not fill {c_in} input channels")
+        input_size = (n // c_in,)
+    input_size = _expand(input_size, ndim, "--input-size")
+    w_shape = (*layout, *kernel)
+    weight = (weight_v or Values("ones", "--weight")).make(w_shape, "w")
+    x = input_v.make((c_in, *input_size), "x")
+    kwargs: dict[str, Any] = {
+        "stride": _ints(args.stride, "--stride"),
+        "padding": _padding(args.padding),
+        "dilation": _ints(args.dilation, "--dilation"),
+        "groups": groups,
+        "padding_mode": args.padding_mode,
+    }
+    if transposed:
+        kwargs["output_padding"] = _ints(args.output_padding, "--output-padding")
+        if args.output_size:
+            kwargs["output_size"] = _ints(args.output_size, "--output-size")
+        spec: ConvSpec | ConvTransposeSpec = conv_transpose_spec(w_shape, x.shape, **kwargs)
+    else:
+        if args.output_padding != "0" or args.output_size:
+            raise UsageError(
+                "--output-padding and --output-size apply to transposed convolutions, not --conv"
+            )
+        spec = conv_spec(w_shape, x.shape, **kwargs)
+    return Problem(transposed, spec, weight, x, kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Text rendering
+# ---------------------------------------------------------------------------
+
+
+def _fmt_array(a: np.ndarray) -> str:
+    if a.dtype == object:
+        return np.array2string(
+            a, max_line_width=WIDTH - 4, threshold=64, separator=", ", formatter={"all": str}
+        )
+    return np.array2string(a, max_line_width=WIDTH - 4, threshold=200, separator=", ")
+
+
+def _indent(text: str, n: int = 2) -> str:
+    return "\n".join(" " * n + line if line else line for line in text.splitlines())
+
+
+def _heading(title: str) -> str:
+    return f"\n{title}\n{'-' * len(title)}"
+
+
+def _tuple(t: Sequence[Any]) -> str:
+    return "(" + ", ".join(str(v) for v in t) + ("," if len(t) == 1 else "") + ")"
+
+
+def _tap_labels(
+    problem: Problem, C: sp.csr_array, rows: Sequence[int], cols: Sequence[int]
+) -> dict[tuple[int, int], str]:
+    """For the shown cells: which kernel tap contributes, "+" where several add up
+    (padding modes).  Loops over taps, not entries."""
+    spec = problem.spec
+    taps = list(np.ndindex(*spec.kernel_size))
+    labels: dict[tuple[int, int], list[str]] = {}
+    r_idx, c_idx = np.asarray(rows), np.asarray(cols)
+    for t, k in enumerate(taps):
+        onehot = np.zeros(problem.weight.shape, dtype=np.int64)
+        onehot[(Ellipsis, *k)] = 1
+        if problem.transposed:
+            Ct = conv_transpose_matrix(onehot, spec.input_shape, **problem.kwargs)
+        else:
+            Ct = conv_matrix(onehot, spec.input_shape, **problem.kwargs)
+        sub = Ct[r_idx][:, c_idx].tocoo()
+        hit = sub.data != 0  # C stores every tap position; this tap's are the ones
+        name = f"k{t}" if len(taps) <= 10 else str(t)
+        for r, c in zip(sub.row[hit].tolist(), sub.col[hit].tolist()):
+            labels.setdefault((int(r_idx[r]), int(c_idx[c])), []).append(name)
+    return {key: v[0] if len(v) == 1 else "+" for key, v in labels.items()}
+
+
+def _pick(n: int, keep: int) -> list[int | None]:
+    """Indices to show out of ``n``, with None for an elision mark."""
+    if n <= keep:
+        return list(range(n))
+    head = keep - keep // 3
+    return [*range(head), None, *range(n - (keep - head - 1), n)]
+
+
+def grid(
+    problem: Problem, C: sp.csr_array, values: bool = False, max_rows: int = 16, width: int = WIDTH
+) -> str:
+    """``C`` as a text grid: nonzeros labelled by kernel tap (or by value), zeros as dots."""
+    n_rows, n_cols = C.shape
+    row_label_w = len(f"i={n_rows - 1}") + 1
+    rows = _pick(n_rows, max_rows)
+    shown_rows = [r for r in rows if r is not None]
+    cell = 4
+    if values:
+        sample = C[shown_rows].data if shown_rows else np.zeros(0)
+        cell = max([cell, *(len(_num(v)) + 1 for v in sample.tolist())])
+    cell = max(cell, len(str(n_cols - 1)) + 1)
+    fit = max(4, (width - row_label_w) // cell)
+    cols = _pick(n_cols, fit)
+    shown_cols = [c for c in cols if c is not None]
+    labels = {} if values else _tap_labels(problem, C, shown_rows, shown_cols)
+    multi = "+" in labels.values()
+    sub = C[shown_rows][:, shown_cols].toarray() if shown_rows and shown_cols else np.zeros((0, 0))
+    r_pos = {r: i for i, r in enumerate(shown_rows)}
+    c_pos = {c: i for i, c in enumerate(shown_cols)}
+    lines = [
+        "j=".rjust(row_label_w - 1)
+        + " "
+        + "".join("…".rjust(cell) if c is None else str(c).rjust(cell) for c in cols)
+    ]
+    for r in rows:
+        if r is None:
+            lines.append("⋮".rjust(row_label_w))
+            continue
+        cells = []
+        for c in cols:
+            if c is None:
+                cells.append("…".rjust(cell))
+                continue
+            v = sub[r_pos[r], c_pos[c]]
+            if values:
+                cells.append((_num(v) if v != 0 else "·").rjust(cell))
+            else:
+                cells.append(labels.get((r, c), "·").rjust(cell))
+        lines.append(f"i={r}".ljust(row_label_w) + "".join(cells))
+    if not values and multi:
+        lines.append("(+: several taps add up here, through the padding mode)")
+    return "\n".join(lines)
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return f"{v:g}" if isinstance(v, float | np.floating) else str(v)
+
+
+def shape_text(spec: ConvSpec | ConvTransposeSpec) -> str:
+    """The output-shape arithmetic with the numbers filled in, per axis."""
+    lines = []
+    transposed = isinstance(spec, ConvTransposeSpec)
+    if transposed:
+        lines.append("L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1")
+    else:
+        lines.append("L_out = ⌊(L_in + p_before + p_after − d·(K − 1) − 1) / s⌋ + 1")
+    for a in range(spec.ndim):
+        L, K, s, d = spec.input_size[a], spec.kernel_size[a], spec.stride[a], spec.dilation[a]
+        pb, pa = spec.padding[a]
+        out = spec.output_size[a]
+        if isinstance(spec, ConvTransposeSpec):
+            op = spec.output_padding[a]
+            lines.append(f"axis {a}: ({L} − 1)·{s} − {pb} − {pa} + {d}·({K} − 1) + {op} + 1 = {out}")
+        else:
+            lines.append(f"axis {a}: ⌊({L} + {pb} + {pa} − {d}·({K} − 1) − 1) / {s}⌋ + 1 = {out}")
+    lines.append(f"output shape (C_out, *L_out) = {_tuple(spec.output_shape)}")
+    return "\n".join(lines)
+
+
+def params_text(problem: Problem) -> str:
+    spec = problem.spec
+    layout = "(C_in, C_out/groups, *K)" if problem.transposed else "(C_out, C_in/groups, *K)"
+    lines = [
+        f"in_channels={spec.in_channels}  out_channels={spec.out_channels}  groups={spec.groups}  "
+        f"kernel_size={_tuple(spec.kernel_size)}",
+        f"stride={_tuple(spec.stride)}  dilation={_tuple(spec.dilation)}  padding={_tuple(spec.padding)}",
+    ]
+    if isinstance(spec, ConvTransposeSpec):
+        lines.append(f"output_padding={_tuple(spec.output_padding)}  padding_mode={spec.padding_mode}")
+    else:
+        lines.append(f"padding_mode={spec.padding_mode}")
+    lines.append(f"input shape (C_in, *L_in) = {_tuple(spec.input_shape)}")
+    lines.append(f"weight shape {layout} = {_tuple(problem.weight.shape)}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Subcommands
+# ---------------------------------------------------------------------------
+
+
+def cmd_shape(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    what = "transposed convolution" if problem.transposed else "convolution"
+    print(f"{problem.ndim}-d {what}")
+    print(_indent(params_text(problem)))
+    print(_heading("Output shape"))
+    print(_indent(shape_text(problem.spec)))
+    return 0
+
+
+def _matrix_payload(C: sp.csr_array) -> dict[str, Any]:
+    data = C.data.tolist()
+    return {
+        "format": "csr",
+        "shape": list(C.shape),
+        "dtype": str(C.dtype),
+        "indptr": C.indptr.tolist(),
+        "indices": C.indices.tolist(),
+        "data": data,
+    }
+
+
+def _write(out: str | None, text: str | bytes) -> None:
+    if out is None or out == "-":
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        Path(out).write_bytes(text) if isinstance(text, bytes) else Path(out).write_text(
+            text, encoding="utf-8"
+        )
+    except OSError as e:
+        raise UsageError(f"-o: cannot write {out!r}: {e.strerror or e}") from None
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    if problem.symbolic:
+        raise UsageError("--weight symbolic: use --format latex or the explain command for symbolic matrices")
+    C = problem.matrix()
+    fmt = args.format
+    if fmt == "text":
+        relation = "y = Cᵀx" if problem.transposed else "y = Cx"
+        head = f"C: {C.shape[0]} × {C.shape[1]}, {C.nnz} nonzeros, {C.dtype} ({relation})"
+        _write(args.output, head + "\n" + grid(problem, C, values=True, max_rows=args.max_rows))
+    elif fmt == "json":
+        _write(args.output, json.dumps(_matrix_payload(C)))
+    elif fmt == "latex":
+        from . import latex
+
+        _write(args.output, str(latex.matrix(C)))
+    elif fmt == "mtx":
+        import scipy.io
+
+        buf = io.BytesIO()
+        scipy.io.mmwrite(buf, sp.coo_array(C))
+        _write(args.output, buf.getvalue())
+    elif fmt == "npz":
+        if not args.output or args.output == "-":
+            raise UsageError("--format npz: give a file name with -o FILE.npz")
+        try:
+            sp.save_npz(args.output, C)
+        except OSError as e:
+            raise UsageError(f"-o: cannot write {args.output!r}: {e.strerror or e}") from None
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    if problem.symbolic:
+        sym = _symbolic()
+        fn = sym.conv_transpose_expressions if problem.transposed else sym.conv_expressions
+        y = fn(problem.x, problem.weight, **problem.kwargs)
+    else:
+        y = problem.apply(args.method)
+    if args.output and args.output.endswith(".npy"):
+        try:
+            np.save(args.output, y, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"-o: cannot write {args.output!r}: {e}") from None
+        return 0
+    _write(args.output, _fmt_array(y))
+    return 0
+
+
+def _flipped_story(problem: Problem) -> str:
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    kw = {k: v for k, v in problem.kwargs.items() if k != "padding_mode"}
+    eq = equivalent_conv(problem.weight, spec.input_shape, **kw)
+    from .ops import _upsample
+    from .padding import pad
+
+    up = _upsample(problem.x, eq.upsample)
+    padded = pad(up, eq.pads, "zeros")
+    small = spec.ndim == 1 and padded.size <= 64
+
+    def show(a: np.ndarray) -> list[str]:
+        return ["   " + line for line in _fmt_array(a).splitlines()] if small else []
+
+    crop = "  (negative: crop)" if any(min(p) < 0 for p in eq.pads) else ""
+    lines = [
+        f"1. insert s − 1 zeros between neighbours, s = {_tuple(eq.upsample)}:",
+        f"   shape {_tuple(problem.x.shape)} → {_tuple(up.shape)}",
+        *show(up),
+        "2. pad by P_l = d·(K−1) − p_before and P_r = d·(K−1) − p_after + op",
+        f"   = {_tuple(eq.pads)}{crop}: shape {_tuple(padded.shape)}",
+        *show(padded),
+        "3. flip the kernel on every spatial axis, swap in/out channels per group:",
+        f"   weight {_tuple(problem.weight.shape)} → {_tuple(eq.weight.shape)}",
+        *show(eq.weight),
+        f"4. convolve with stride 1, dilation {_tuple(eq.dilation)}, groups {eq.groups}:",
+        *show(eq.apply(problem.x)),
+    ]
+    if spec.padding_mode != "zeros":
+        note = (
+            f"(padding_mode={spec.padding_mode}: the full output is computed with pads d·(K−1) and "
+            "d·(K−1) + op, then each padded position is folded back onto the position it copies, the "
+            "adjoint of the padding; the steps above show padding_mode=zeros)"
+        )
+        lines.extend(textwrap.wrap(note, WIDTH - 4))
+    return "\n".join(lines)
+
+
+def _checks(problem: Problem) -> list[tuple[str, str]]:
+    """Every route's answer against the scatter route, and against PyTorch if installed."""
+    results: list[tuple[str, str]] = []
+    reference = problem.apply("scatter")
+    C = problem.matrix()
+    results.append(
+        ("Cᵀx (sparse matrix)", _agree(reference, (problem.x.reshape(-1) @ C).reshape(reference.shape)))
+    )
+    for method in ("flipped",):
+        results.append((f"route {method!r}", _agree(reference, problem.apply(method))))
+    try:
+        sym = _symbolic()
+        ys = sym.conv_transpose_expressions(problem.x, problem.weight, **problem.kwargs)
+        results.append(("symbolic expressions", _agree(reference, np.asarray(ys, dtype=reference.dtype))))
+    except (UsageError, AttributeError):
+        results.append(("symbolic expressions", "skipped (tconvmat.symbolic unavailable)"))
+    results.append(("PyTorch", _torch_check(problem, reference)))
+    return results
+
+
+def _agree(expected: np.ndarray, got: np.ndarray) -> str:
+    if expected.shape != got.shape:
+        return f"DISAGREES (shape {got.shape} ≠ {expected.shape})"
+    if expected.dtype.kind in "iu" and got.dtype.kind in "iu":
+        return "agrees (exactly)" if np.array_equal(expected, got) else "DISAGREES"
+    return "agrees" if np.allclose(expected, got, rtol=1e-10, atol=1e-12) else "DISAGREES"
+
+
+def _torch_check(problem: Problem, reference: np.ndarray) -> str:
+    spec = problem.spec
+    if spec.ndim > 3:
+        return "skipped (PyTorch has no conv for > 3 spatial dims)"
+    if spec.padding_mode != "zeros" and problem.transposed:
+        return "skipped (PyTorch has no padding modes for ConvTranspose)"
+    if any(pb != pa for pb, pa in spec.padding):
+        return "skipped (asymmetric padding: PyTorch cannot express it)"
+    try:
+        import torch
+    except ImportError:
+        return "skipped (torch not installed)"
+    F = torch.nn.functional
+    x = torch.from_numpy(problem.x.astype(np.float64))[None]
+    w = torch.from_numpy(problem.weight.astype(np.float64))
+    p = tuple(pb for pb, _ in spec.padding)
+    with torch.no_grad():
+        if isinstance(spec, ConvTransposeSpec):
+            f = getattr(F, f"conv_transpose{spec.ndim}d")
+            y = f(
+                x,
+                w,
+                stride=spec.stride,
+                padding=p,
+                output_padding=spec.output_padding,
+                groups=spec.groups,
+                dilation=spec.dilation,
+            )
+        else:
+            if spec.padding_mode != "zeros":
+                pads = [v for pair in reversed(spec.padding) for v in pair]
+                x, p = F.pad(x, pads, mode=spec.padding_mode), (0,) * spec.ndim
+            f = getattr(F, f"conv{spec.ndim}d")
+            y = f(x, w, stride=spec.stride, padding=p, dilation=spec.dilation, groups=spec.groups)
+    name = f"F.conv_transpose{spec.ndim}d" if problem.transposed else f"F.conv{spec.ndim}d"
+    return f"{_agree(reference.astype(np.float64), y[0].numpy())} ({name})"
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    if not problem.transposed:
+        raise UsageError("explain is about transposed convolutions; drop --conv")
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    out: list[str] = []
+    out.append(f"tconvmat explain — {spec.ndim}-d transposed convolution")
+    out.append("=" * WIDTH)
+    out.append(_indent(params_text(problem)))
+    out.append(_heading("Output shape"))
+    out.append(_indent(shape_text(spec)))
+    out.append(_heading("Input and weight"))
+    out.append(_indent("x =\n" + _indent(_fmt_array(problem.x))))
+    out.append(_indent("w =\n" + _indent(_fmt_array(problem.weight))))
+    symbolic = problem.symbolic
+    if not symbolic:
+        C = problem.matrix()
+        out.append(_heading(f"The matrix C ({C.shape[0]} × {C.shape[1]}, {C.nnz} nonzeros)"))
+        out.append(
+            _indent(
+                "C is the matrix of the forward convolution whose input has the transposed\n"
+                "output's shape: row i (an input element of the transposed convolution)\n"
+                "holds the kernel at columns j = i·s + k·d − p. Cells show the tap k."
+            )
+        )
+        out.append(_indent(grid(problem, C, max_rows=args.max_rows, width=WIDTH - 2)))
+        y = problem.apply()
+        out.append(_heading("y = Cᵀx"))
+        out.append(_indent(_fmt_array(y)))
+    out.append(_heading("Element expressions"))
+    out.append(_indent(_expressions_text(problem)))
+    out.append(_heading("The equivalent stride-1 convolution"))
+    if symbolic:
+        out.append(_indent("(shown for numeric weights; run without 'symbolic' to see the numbers)"))
+    else:
+        out.append(_indent(_flipped_story(problem)))
+        out.append(_heading("Check: every route gives the same y"))
+        checks = _checks(problem)
+        w0 = max(len(name) for name, _ in checks) + 2
+        out.append(_indent("\n".join(f"{name.ljust(w0)}{result}" for name, result in checks)))
+        if any("DISAGREES" in r for _, r in checks):
+            print("\n".join(out))
+            return 1
+    print("\n".join(out))
+    if args.tex or args.pdf:
+        _write_proof(problem, args.tex, args.pdf)
+    return 0
+
+
+def _expressions_text(problem: Problem, limit: int = 12) -> str:
+    try:
+        sym = _symbolic()
+        x = problem.x if problem.x.dtype == object else sym.input_symbols(problem.x.shape, name="x")
+        w = (
+            problem.weight
+            if problem.weight.dtype == object
+            else sym.weight_symbols(problem.weight.shape, name="w")
+        )
+        ys = np.asarray(sym.conv_transpose_expressions(x, w, **problem.kwargs))
+    except (UsageError, AttributeError, ImportError):
+        return "(tconvmat.symbolic unavailable)"
+    lines = []
+    flat = list(np.ndindex(*ys.shape))
+    for idx in flat[:limit]:
+        lines.append(f"y[{', '.join(map(str, idx))}] = {ys[idx]}")
+    if len(flat) > limit:
+        lines.append(f"… ({len(flat) - limit} more)")
+    return "\n".join(lines)
+
+
+def _proof_tex(problem: Problem) -> str:
+    from . import latex
+
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    kw = {k: v for k, v in problem.kwargs.items() if k not in ("padding_mode", "output_size")}
+    kw["output_padding"] = spec.output_padding
+    return str(
+        latex.proof_document(
+            weight_shape=problem.weight.shape,
+            input_shape=spec.input_shape,
+            weight=problem.weight,
+            x=problem.x,
+            **kw,
+        )
+    )
+
+
+def _write_proof(problem: Problem, tex: str | None, pdf: str | None) -> None:
+    if problem.symbolic:
+        raise UsageError("--tex/--pdf need numeric --weight and --input (the proof has a worked instance)")
+    if problem.spec.padding_mode != "zeros":
+        raise UsageError("--tex/--pdf: the proof document covers padding_mode='zeros'")
+    source = _proof_tex(problem)
+    if tex:
+        _write(tex, source)
+        print(f"\nwrote {tex}", file=sys.stderr)
+    if pdf:
+        _compile(source, pdf)
+        print(f"\nwrote {pdf}", file=sys.stderr)
+
+
+def _compile(source: str, pdf: str) -> None:
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        raise ToolMissing(TEX_INSTALL)
+    with tempfile.TemporaryDirectory() as tmp:
+        tex_path = Path(tmp) / "proof.tex"
+        tex_path.write_text(source, encoding="utf-8")
+        for _ in range(2):
+            run = subprocess.run(
+                [exe, "-interaction=nonstopmode", "-halt-on-error", tex_path.name],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                check=False,
+            )
+            if run.returncode != 0:
+                last = [ln for ln in run.stdout.splitlines() if ln.startswith("!")][:1]
+                raise ToolMissing(f"pdflatex failed: {last[0] if last else 'see the .tex with --tex'}")
+        try:
+            shutil.copyfile(Path(tmp) / "proof.pdf", pdf)
+        except OSError as e:
+            raise UsageError(f"--pdf: cannot write {pdf!r}: {e.strerror or e}") from None
+
+
+class ToolMissing(Exception):
+    """A tool the command needs is missing or failed: one line, exit status 1."""
+
+
+def cmd_prove(args: argparse.Namespace) -> int:
+    problem = _problem(args)
+    if not problem.transposed:
+        raise UsageError("prove is about transposed convolutions; drop --conv")
+    if not args.output and not args.pdf:
+        args.output = "-"
+    if args.output:
+        if problem.symbolic or problem.spec.padding_mode != "zeros":
+            _write_proof(problem, "-", None)
+        else:
+            _write(args.output, _proof_tex(problem))
+    if args.pdf:
+        _write_proof(problem, None, args.pdf)
+    return 0
+
+
+# --- verify ----------------------------------------------------------------
+
+
+def _random_args(rng: np.random.Generator, base: argparse.Namespace) -> argparse.Namespace:
+    """A random valid parameter set (resampled until the spec validates)."""
+    while True:
+        nd = int(rng.integers(1, 4))
+        g = int(rng.integers(1, 3))
+        K = [int(v) for v in rng.integers(1, 4, nd)]
+        s = [int(v) for v in rng.integers(1, 4, nd)]
+        d = [int(v) for v in rng.integers(1, 3, nd)]
+        size = [int(v) for v in rng.integers(1, {1: 7, 2: 5, 3: 4}[nd], nd)]
+        op = [int(rng.integers(0, max(a, b))) for a, b in zip(s, d)]
+        p = [int(rng.integers(0, dd * (k - 1) + 2)) for dd, k in zip(d, K)]
+        ns = argparse.Namespace(**vars(base))
+        ns.in_channels = g * int(rng.integers(1, 3))
+        ns.out_channels = g * int(rng.integers(1, 3))
+        ns.groups = g
+        ns.kernel_size = ",".join(map(str, K))
+        ns.stride = ",".join(map(str, s))
+        ns.dilation = ",".join(map(str, d))
+        ns.padding = ",".join(map(str, p))
+        ns.output_padding = ",".join(map(str, op))
+        ns.input_size = ",".join(map(str, size))
+        ns.output_size = None
+        ns.weight = f"random:{int(rng.integers(1 << 30))}"
+        ns.input = f"random:{int(rng.integers(1 << 30))}"
+        try:
+            _problem(ns)
+        except (ConvolutionSpecError, UsageError):
+            continue
+        return ns
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .testing import check_identities
+
+    rng = np.random.default_rng(args.seed)
+    n = args.random or 1
+    if args.random:
+        args.input = args.input or None
+    table: dict[str, list[int]] = {}
+    tty = sys.stderr.isatty()
+    for case in range(n):
+        ns = _random_args(rng, args) if args.random else args
+        problem = _problem(ns)
+        if problem.symbolic:
+            raise UsageError("verify needs numeric --weight and --input")
+        if not problem.transposed:
+            raise UsageError("verify checks transposed convolutions; drop --conv")
+        report = check_identities(problem.x, problem.weight, **problem.kwargs)
+        rows = [(c.name, c.status) for c in report.checks]
+        ref = problem.apply("scatter")
+        torch_status = _torch_check(problem, ref)
+        rows.append(
+            (
+                "PyTorch",
+                "pass"
+                if torch_status.startswith("agrees")
+                else "skip"
+                if torch_status.startswith("skipped")
+                else "fail",
+            )
+        )
+        for name, status in rows:
+            counts = table.setdefault(name, [0, 0, 0])
+            counts[{"pass": 0, "fail": 1}.get(status, 2)] += 1
+        if n >= 20 and (tty or (case + 1) % max(1, n // 4) == 0):
+            end = "\r" if tty and case + 1 < n else "\n"
+            print(f"verify: {case + 1}/{n} parameter sets", end=end, file=sys.stderr, flush=True)
+    w0 = max(len(k) for k in table) + 2
+    print(f"{'check'.ljust(w0)}{'passed':>8}{'failed':>8}{'skipped':>9}")
+    for name, (ok, bad, skip) in table.items():
+        print(f"{name.ljust(w0)}{ok:>8}{bad:>8}{skip:>9}")
+    failed = sum(v[1] for v in table.values())
+    print(
+        f"{n} parameter set{'s' if n != 1 else ''}: "
+        + ("all checks agree" if not failed else f"{failed} FAILED")
+    )
+    return 1 if failed else 0
+
+
+# ---------------------------------------------------------------------------
+# The parser
+# ---------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+EXAMPLES = {
+    "shape": """examples:
+  tconvmat shape --kernel-size 3 --stride 2 --input-size 2
+  tconvmat shape --kernel-size 3x3 --stride 2 --padding 1 --output-padding 1 --input-size 4x4
+  tconvmat shape --conv --kernel-size 3 --stride 2 --padding 1 --input-size 8""",
+    "matrix": """examples:
+  tconvmat matrix --kernel-size 3 --stride 2 --input-size 2 --weight 1,1,1
+  tconvmat matrix --kernel-size 3x3 --stride 2 --input-size 3x3 --format json -o C.json
+  tconvmat matrix --in-channels 2 --out-channels 4 --groups 2 --kernel-size 2 --input-size 4 --format mtx
+  tconvmat matrix --kernel-size 3x3 --input-size 8x8 --format npz -o C.npz""",
+    "apply": """examples:
+  tconvmat apply --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1
+  tconvmat apply --kernel-size 3 --stride 2 --input 1,1 --weight symbolic
+  tconvmat apply --kernel-size 3x3 --stride 2 --input-size 4x4 --input random:0 --weight arange
+  tconvmat apply --kernel-size 3 --input x.npy --weight w.npy -o y.npy""",
+    "explain": """examples:
+  tconvmat explain --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1
+  tconvmat explain --kernel-size 3 --stride 4 --input 1,1 --weight 1,1,1 --pdf proof.pdf
+  tconvmat explain --kernel-size 2x2 --stride 2 --padding 1 --input-size 2x2
+  tconvmat explain --kernel-size 3 --stride 2 --input 1,2 --weight symbolic""",
+    "prove": """examples:
+  tconvmat prove --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1 -o proof.tex
+  tconvmat prove --kernel-size 3x3 --stride 2 --padding 1 --input-size 3x3 --pdf proof.pdf""",
+    "verify": """examples:
+  tconvmat verify --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1
+  tconvmat verify --random 200 --seed 1""",
+}
+
+
+def _add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> None:
+    g = p.add_argument_group("convolution parameters (as in torch.nn.ConvTranspose*d / Conv*d)")
+    g.add_argument("--in-channels", type=_positive, default=None, metavar="N")
+    g.add_argument("--out-channels", type=_positive, default=None, metavar="N")
+    g.add_argument("--kernel-size", metavar="K", help="e.g. 3 or 3x3 (or inferred from --weight)")
+    g.add_argument("--stride", default="1", metavar="S", help="e.g. 2 or 2x1 (default 1)")
+    g.add_argument(
+        "--padding",
+        default="0",
+        metavar="P",
+        help="e.g. 1, 1,2 (per axis) or 1:2,0:1 (before:after per axis)"
+        + ("" if transposed_only else "; with --conv also same or valid"),
+    )
+    g.add_argument("--output-padding", default="0", metavar="OP")
+    g.add_argument("--groups", type=_positive, default=1, metavar="G")
+    g.add_argument("--dilation", default="1", metavar="D")
+    g.add_argument("--padding-mode", default="zeros", choices=["zeros", "reflect", "replicate", "circular"])
+    g.add_argument("--output-size", metavar="SIZE", help="spatial output size; resolves --output-padding")
+    v = p.add_argument_group("values")
+    v.add_argument("--input-size", metavar="SIZE", help="spatial input size, e.g. 4 or 4x4")
+    v.add_argument(
+        "--input",
+        metavar="VALUES",
+        help="1,1 (inline, reshaped to (C_in, *L)), ones, arange (1, 2, …), random:SEED, symbolic, "
+        "or FILE.npy (default arange)",
+    )
+    v.add_argument("--weight", metavar="VALUES", help="as --input, in PyTorch's weight layout (default ones)")
+    if not transposed_only:
+        p.add_argument(
+            "--conv", action="store_true", help="the forward convolution instead of the transposed one"
+        )
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tconvmat",
+        description="Transposed convolution, exact and visible: the matrix C, y = Cᵀx, the equivalent "
+        "stride-1 convolution, symbolic expressions and LaTeX proofs, with PyTorch's semantics.",
+        epilog="run 'tconvmat COMMAND --help' for a command's options and examples",
+    )
+    parser.add_argument("--version", action="version", version=f"tconvmat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    helps = {
+        "shape": "output shape and the formula with the numbers filled in",
+        "matrix": "the sparse matrix C (text grid, latex, json, mtx, npz)",
+        "apply": "run the (transposed) convolution on an input",
+        "explain": "the whole story: shape, C, y = Cᵀx, expressions, equivalent conv, checks",
+        "prove": "write the LaTeX proof document (--pdf compiles it)",
+        "verify": "check all identities for given or random parameters",
+    }
+    cmds: dict[str, Callable[[argparse.Namespace], int]] = {
+        "shape": cmd_shape,
+        "matrix": cmd_matrix,
+        "apply": cmd_apply,
+        "explain": cmd_explain,
+        "prove": cmd_prove,
+        "verify": cmd_verify,
+    }
+    for name, fn in cmds.items():
+        p = sub.add_parser(
+            name,
+            help=helps[name],
+            description=helps[name],
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _add_params(p, transposed_only=name in ("explain", "prove", "verify"))
+        p.set_defaults(func=fn)
+        if name == "matrix":
+            p.add_argument("--format", default="text", choices=["text", "latex", "json", "mtx", "npz"])
+            p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+            p.add_argument(
+                "--max-rows", type=_positive, default=24, metavar="N", help="rows shown in the grid"
+            )
+        if name == "apply":
+            p.add_argument(
+                "--method", choices=list(METHODS), default=None, help="the route (default scatter)"
+            )
+            p.add_argument("-o", "--output", metavar="FILE", help="write the result (FILE.npy: NumPy format)")
+        if name == "explain":
+            p.add_argument("--tex", metavar="FILE", help="also write the LaTeX proof document")
+            p.add_argument("--pdf", metavar="FILE", help="also write the proof as PDF (needs pdflatex)")
+            p.add_argument(
+                "--max-rows", type=_positive, default=16, metavar="N", help="rows shown in the grid"
+            )
+        if name == "prove":
+            p.add_argument("-o", "--output", metavar="FILE", help="write the .tex to FILE (default stdout)")
+            p.add_argument("--pdf", metavar="FILE", help="compile to PDF with pdflatex")
+        if name == "verify":
+            p.add_argument("--random", type=_positive, metavar="N", help="check N random parameter sets")
+            p.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    prog = "tconvmat"
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 2
+        prog = f"tconvmat {args.command}"
+        return int(args.func(args))
+    except UsageError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except ConvolutionSpecError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except ToolMissing as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. piped into head
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,359 @@
+"""The tconvmat command: outputs checked against the library, bad input → one line, exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.sparse as sp
+
+import tconvmat as tcm
+from tconvmat.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+LEARNER = ["--kernel-size", "3", "--input", "1,1", "--weight", "1,1,1"]
+
+
+@pytest.mark.parametrize(
+    ("stride", "y"), [(1, "[[1, 2, 2, 1]]"), (2, "[[1, 1, 2, 1, 1]]"), (4, "[[1, 1, 1, 0, 1, 1, 1]]")]
+)
+def test_explain_learner_examples(capsys, stride, y):
+    code, out, err = run(capsys, "explain", *LEARNER, "--stride", str(stride))
+    assert code == 0, err
+    assert f"y = Cᵀx\n-------\n  {y}\n" in out
+    n = 4 + (stride - 1) * 1 if stride < 4 else 7
+    assert f"(2 − 1)·{stride} − 0 − 0 + 1·(3 − 1) + 0 + 1 = {n}" in out
+    assert "DISAGREES" not in out
+
+
+def test_explain_grid_labels_taps(capsys):
+    _, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
+    assert "  i=0   k0  k1  k2   ·   ·\n  i=1    ·   ·  k0  k1  k2\n" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--kernel-size", "3", "--stride", "2", "--input-size", "7"],
+        [
+            "--kernel-size",
+            "3x3",
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--output-padding",
+            "1",
+            "--input-size",
+            "5x6",
+            "--in-channels",
+            "4",
+            "--out-channels",
+            "6",
+            "--groups",
+            "2",
+            "--weight",
+            "random:1",
+            "--input",
+            "random:2",
+        ],
+        [
+            "--kernel-size",
+            "2x3x2",
+            "--stride",
+            "2,1,3",
+            "--dilation",
+            "2",
+            "--input-size",
+            "3x2x2",
+            "--in-channels",
+            "2",
+            "--out-channels",
+            "3",
+        ],
+        ["--kernel-size", "3", "--stride", "2", "--padding", "1:2", "--input-size", "5"],
+        [
+            "--kernel-size",
+            "3",
+            "--stride",
+            "2",
+            "--padding",
+            "2",
+            "--padding-mode",
+            "reflect",
+            "--input-size",
+            "5",
+        ],
+    ],
+)
+def test_explain_fits_80_columns_and_routes_agree(capsys, argv):
+    code, out, err = run(capsys, "explain", *argv)
+    assert code == 0, err
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "agrees" in out and "DISAGREES" not in out
+    assert "\x1b[" not in out  # no colour codes when not a TTY
+
+
+def test_explain_is_deterministic(capsys):
+    argv = ["explain", "--kernel-size", "3x3", "--stride", "2", "--input-size", "3x3", "--weight", "random:5"]
+    assert run(capsys, *argv)[1] == run(capsys, *argv)[1]
+
+
+def test_shape(capsys):
+    code, out, _ = run(
+        capsys,
+        "shape",
+        "--kernel-size",
+        "3x3",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--output-padding",
+        "1",
+        "--input-size",
+        "4x4",
+    )
+    assert code == 0
+    assert "axis 0: (4 − 1)·2 − 1 − 1 + 1·(3 − 1) + 1 + 1 = 8" in out
+    assert "output shape (C_out, *L_out) = (1, 8, 8)" in out
+    code, out, _ = run(
+        capsys,
+        "shape",
+        "--conv",
+        "--kernel-size",
+        "3",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--input-size",
+        "8",
+    )
+    assert "axis 0: ⌊(8 + 1 + 1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 4" in out
+
+
+MATRIX_ARGS = [
+    "--kernel-size",
+    "3x2",
+    "--stride",
+    "2,1",
+    "--padding",
+    "1,0",
+    "--input-size",
+    "3x3",
+    "--in-channels",
+    "2",
+    "--out-channels",
+    "2",
+    "--weight",
+    "random:3",
+]
+
+
+def _expected_matrix() -> sp.csr_array:
+    w = np.random.default_rng(3).integers(-5, 6, (2, 2, 3, 2))
+    return tcm.conv_transpose_matrix(w, (2, 3, 3), stride=(2, 1), padding=(1, 0))
+
+
+def test_matrix_json(capsys):
+    code, out, _ = run(capsys, "matrix", *MATRIX_ARGS, "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    C = sp.csr_array((d["data"], d["indices"], d["indptr"]), shape=tuple(d["shape"]))
+    np.testing.assert_array_equal(C.toarray(), _expected_matrix().toarray())
+
+
+def test_matrix_mtx_and_npz(capsys, tmp_path):
+    code, out, _ = run(capsys, "matrix", *MATRIX_ARGS, "--format", "mtx")
+    assert code == 0
+    C = scipy.io.mmread(io.BytesIO(out.encode()))
+    np.testing.assert_array_equal(C.toarray(), _expected_matrix().toarray())
+    path = tmp_path / "C.npz"
+    assert run(capsys, "matrix", *MATRIX_ARGS, "--format", "npz", "-o", str(path))[0] == 0
+    np.testing.assert_array_equal(sp.load_npz(path).toarray(), _expected_matrix().toarray())
+
+
+def test_matrix_text_grid_shows_values(capsys):
+    code, out, _ = run(
+        capsys, "matrix", "--kernel-size", "3", "--stride", "2", "--input-size", "2", "--weight", "1,2,3"
+    )
+    assert code == 0
+    assert out.splitlines()[2:] == ["i=0    1   2   3   ·   ·", "i=1    ·   ·   1   2   3"]
+
+
+def test_matrix_grid_elides_big_matrices(capsys):
+    code, out, _ = run(capsys, "matrix", "--kernel-size", "3x3", "--input-size", "20x20")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) < 30 and max(map(len, lines)) <= 80
+    assert "⋮" in out and "…" in out
+
+
+def test_apply_matches_library(capsys, tmp_path):
+    x = np.random.default_rng(0).integers(-3, 4, (2, 4, 3))
+    w = np.random.default_rng(1).integers(-3, 4, (2, 3, 2, 2))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "w.npy", w)
+    for method in ("scatter", "matrix", "flipped"):
+        y_path = tmp_path / f"y_{method}.npy"
+        code, _, err = run(
+            capsys,
+            "apply",
+            "--input",
+            str(tmp_path / "x.npy"),
+            "--weight",
+            str(tmp_path / "w.npy"),
+            "--stride",
+            "2",
+            "--padding",
+            "1",
+            "--method",
+            method,
+            "-o",
+            str(y_path),
+        )
+        assert code == 0, err
+        np.testing.assert_array_equal(np.load(y_path), tcm.conv_transpose(x, w, stride=2, padding=1))
+
+
+def test_apply_forward_conv(capsys):
+    code, out, _ = run(
+        capsys,
+        "apply",
+        "--conv",
+        "--kernel-size",
+        "3",
+        "--input",
+        "1,2,3,4",
+        "--weight",
+        "1,0,-1",
+        "--padding",
+        "1",
+    )
+    assert code == 0
+    assert out.strip() == "[[-2, -2, -2,  3]]"
+
+
+BAD = [
+    (["explain", "--kernel-size", "3", "--stride", "0", "--input", "1,1"], "stride must be positive"),
+    (
+        ["explain", "--kernel-size", "3", "--stride", "2", "--output-padding", "2", "--input", "1,1"],
+        "output_padding must be smaller than stride or dilation",
+    ),
+    (["explain", "--kernel-size", "3", "--input", "1,a"], "--input: expected comma-separated numbers"),
+    (
+        ["explain", "--kernel-size", "3", "--input-size", "2", "--weight", "missing.npy"],
+        "--weight: cannot read",
+    ),
+    (["explain", "--kernel-size", "3x", "--input", "1,1"], "--kernel-size: expected integers"),
+    (["explain", "--kernel-size", "3", "--stride", "2x2x", "--input", "1,1"], "--stride: expected integers"),
+    (
+        ["explain", "--groups", "0", "--kernel-size", "3", "--input", "1"],
+        "--groups: expected a positive integer",
+    ),
+    (["explain", "--bogus"], "unrecognized arguments: --bogus"),
+    (["explain", *LEARNER[:4], "--weight", "1,1"], "--weight: expected 3 values for shape (1, 1, 3), got 2"),
+    (["explain", "--input", "1,1"], "--kernel-size is required"),
+    (["explain", "--kernel-size", "3"], "--input-size is required"),
+    (["explain", "--kernel-size", "3x3", "--input-size", "2x2x2"], "--input-size: expected 1 or 2 sizes"),
+    (
+        ["explain", "--kernel-size", "3", "--padding", "same", "--input", "1,1"],
+        "padding for a transposed convolution",
+    ),
+    (
+        ["explain", "--kernel-size", "3", "--padding", "1:2:3", "--input", "1,1"],
+        "--padding: pairs are written",
+    ),
+    (["explain", "--kernel-size", "3", "--padding", "9", "--input", "1,1"], "the output must not be empty"),
+    (
+        ["explain", "--kernel-size", "3", "--input", "1,1", "--output-size", "9"],
+        "output_size must lie between",
+    ),
+    (
+        ["explain", "--kernel-size", "3", "--input-size", "2", "--input", "random:x"],
+        "random:SEED needs an integer",
+    ),
+    (
+        [
+            "explain",
+            "--in-channels",
+            "3",
+            "--out-channels",
+            "2",
+            "--groups",
+            "2",
+            "--kernel-size",
+            "3",
+            "--input-size",
+            "4",
+        ],
+        "must both be divisible by groups=2",
+    ),
+    (
+        ["shape", "--kernel-size", "3", "--input-size", "4", "--padding-mode", "mirror"],
+        "invalid choice: 'mirror'",
+    ),
+    (
+        ["shape", "--conv", "--kernel-size", "3", "--stride", "2", "--padding", "same", "--input-size", "8"],
+        "padding='same' needs stride 1",
+    ),
+    (["shape", "--conv", "--kernel-size", "9", "--input-size", "4"], "the dilated kernel must fit"),
+    (
+        ["shape", "--conv", "--kernel-size", "3", "--input-size", "4", "--output-padding", "1"],
+        "apply to transposed",
+    ),
+    (["matrix", "--kernel-size", "3", "--input-size", "2", "--format", "npz"], "give a file name with -o"),
+    (["matrix", "--kernel-size", "3", "--input-size", "2", "--format", "xml"], "invalid choice: 'xml'"),
+    (
+        ["matrix", "--kernel-size", "3", "--input-size", "2", "-o", "/nonexistent/dir/C.txt"],
+        "-o: cannot write",
+    ),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD)
+def test_bad_input_one_line_exit_2(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tconvmat", *argv], capture_output=True, text=True, check=False
+    )
+
+
+def test_python_dash_m_and_version():
+    r = _cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"tconvmat {tcm.__version__}"
+    r = _cli("explain", *LEARNER, "--stride", "2")
+    assert r.returncode == 0 and "[[1, 1, 2, 1, 1]]" in r.stdout
+
+
+def test_bad_input_from_a_real_process_has_no_traceback():
+    r = _cli("explain", "--kernel-size", "3", "--stride", "-1", "--input", "1,1")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("command", ["shape", "matrix", "apply", "explain", "prove", "verify"])
+def test_every_subcommand_has_help_with_examples(command):
+    r = _cli(command, "--help")
+    assert r.returncode == 0
+    assert "examples:" in r.stdout and f"tconvmat {command}" in r.stdout
+    assert "--kernel-size" in r.stdout
