@@ -475,7 +475,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
         buf = io.BytesIO()
         scipy.io.mmwrite(buf, sp.coo_array(C))
-        _write(args.output, buf.getvalue())
+        _write(args.output, buf.getvalue().decode("ascii"))
     elif fmt == "npz":
         if not args.output or args.output == "-":
             raise UsageError("--format npz: give a file name with -o FILE.npz")
