@@ -633,6 +633,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 "C is the matrix of the forward convolution whose input has the transposed\n"
                 "output's shape: row i (an input element of the transposed convolution)\n"
                 "holds the kernel at columns j = i·s + k·d − p. Cells show the tap k."
+                + (
+                    "\nRows and columns are flattened (channel, *position) indices, row-major."
+                    if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1
+                    else ""
+                )
             )
         )
         out.append(_indent(grid(problem, C, max_rows=args.max_rows, width=WIDTH - 2)))
