@@ -1,0 +1,221 @@
+"""Gradient, im2col, sub-pixel, checkerboard and Gram identities against PyTorch and exact algebra."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tconvmat as tcm
+from tconvmat import identities as ids
+
+from . import oracles
+from .cases import Case, cases
+
+
+def _conv_kwargs(case: Case) -> dict:
+    return {k: v for k, v in case.kwargs.items() if k != "output_padding"}
+
+
+@given(case=cases(kind="conv", ndims=(2,), max_channels=2), seed=st.integers(0, 2**32 - 1))
+def test_im2col_matrix_is_torch_unfold(torch, case, seed):
+    kw = case.kwargs
+    x, _, _ = case.arrays(seed, np.float64)
+    x1 = x if case.batch is None else x[0]
+    U = ids.im2col_matrix(
+        case.input_shape,
+        case.weight_shape[2:],
+        kw.get("stride", 1),
+        kw.get("padding", 0),
+        kw.get("dilation", 1),
+    )
+    expected = torch.nn.functional.unfold(
+        torch.from_numpy(x1)[None],
+        case.weight_shape[2:],
+        dilation=kw.get("dilation", 1),
+        padding=kw.get("padding", 0),
+        stride=kw.get("stride", 1),
+    ).numpy()
+    np.testing.assert_array_equal(U @ x1.ravel(), expected.ravel())
+
+
+@given(case=cases(kind="conv", asymmetric=True), seed=st.integers(0, 2**32 - 1))
+def test_conv_is_weight_times_im2col(case, seed):
+    kw = {**case.kwargs, "groups": 1}
+    c_in = case.input_shape[0]
+    case = Case("conv", (case.weight_shape[0], c_in, *case.weight_shape[2:]), case.input_shape, None, kw)
+    x, w, _ = case.arrays(seed)
+    U = ids.im2col_matrix(
+        case.input_shape, w.shape[2:], kw.get("stride", 1), kw.get("padding", 0), kw.get("dilation", 1)
+    )
+    X = (U @ x.ravel()).reshape(c_in * int(np.prod(w.shape[2:])), -1)
+    y = tcm.conv(x, w, **kw)
+    np.testing.assert_array_equal(w.reshape(w.shape[0], -1) @ X, y.reshape(w.shape[0], -1))
+    # and the weight gradient is g · Xᵀ
+    g = np.random.default_rng(seed).integers(-3, 4, y.shape)
+    dw = ids.conv_weight_grad(x, g, w.shape, **kw)
+    np.testing.assert_array_equal(dw.reshape(w.shape[0], -1), g.reshape(w.shape[0], -1) @ X.T)
+
+
+@given(case=cases(kind="conv", asymmetric=False), seed=st.integers(0, 2**32 - 1))
+def test_gradients_match_torch_nn_grad(torch, case, seed):
+    x, w, _ = case.arrays(seed, np.float64)
+    xb = x if case.batch is not None else x[None]
+    kw = case.kwargs
+    y = tcm.conv(xb, w, **kw)
+    g = np.random.default_rng(seed).integers(-3, 4, y.shape).astype(np.float64)
+    n = case.ndim
+    tkw = {k: v for k, v in kw.items() if k in ("stride", "padding", "dilation", "groups")}
+    t = torch.from_numpy
+    gx = getattr(torch.nn.grad, f"conv{n}d_input")(xb.shape, t(w), t(g), **tkw).numpy()
+    gw = getattr(torch.nn.grad, f"conv{n}d_weight")(t(xb), w.shape, t(g), **tkw).numpy()
+    np.testing.assert_array_equal(ids.conv_input_grad(g, w, case.input_shape, **kw), gx)
+    np.testing.assert_array_equal(ids.conv_weight_grad(xb, g, w.shape, **kw), gw)
+
+
+@given(
+    case=cases(kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_input_gradient_is_the_autograd_vjp(torch, case, seed):
+    """conv_transpose(g; W) = ∂⟨conv(x; W), g⟩/∂x, for every padding mode."""
+    x, w, _ = case.arrays(seed, np.float64)
+    xb = x if case.batch is not None else x[None]
+    xt = torch.from_numpy(xb.copy()).requires_grad_(True)
+    y = torch.from_numpy(tcm.conv(xb, w, **case.kwargs))
+    g = torch.from_numpy(np.random.default_rng(seed).integers(-3, 4, tuple(y.shape)).astype(np.float64))
+    one = Case("conv", case.weight_shape, case.input_shape, xb.shape[0], case.kwargs)
+    yt = _torch_conv(torch, one, xt, w)
+    (grad,) = torch.autograd.grad(yt, xt, g)
+    np.testing.assert_array_equal(
+        ids.conv_input_grad(g.numpy(), w, case.input_shape, **case.kwargs), grad.numpy()
+    )
+
+
+def _torch_conv(torch, case, x, w):
+    F = torch.nn.functional
+    mode = case.kwargs.get("padding_mode", "zeros")
+    xp = F.pad(x, oracles._torch_pads(case.spec().padding), mode="constant" if mode == "zeros" else mode)
+    kw = {k: v for k, v in case.kwargs.items() if k in ("stride", "dilation", "groups")}
+    return getattr(F, f"conv{case.ndim}d")(xp, torch.from_numpy(w), **kw)
+
+
+@given(case=cases(asymmetric=True), seed=st.integers(0, 2**32 - 1))
+def test_subpixel_equals_conv_transpose(case, seed):
+    x, w, _ = case.arrays(seed)
+    kw = {k: v for k, v in case.kwargs.items() if k != "padding_mode"}
+    dec = ids.subpixel(w, case.input_shape, **kw)
+    assert len(dec.phases) == int(np.prod(dec.spec.stride))
+    np.testing.assert_array_equal(dec.apply(x), tcm.conv_transpose(x, w, **kw))
+
+
+@given(
+    r=st.integers(1, 3),
+    K=st.tuples(st.integers(1, 5), st.integers(1, 5)),
+    L=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    p=st.integers(0, 2),
+    d=st.integers(1, 2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_subpixel_is_pixel_shuffle_of_stacked_phase_convs(torch, r, K, L, p, d, seed):
+    """Shi et al.: stack the r² stride-1 convolutions and pixel-shuffle them."""
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-3, 4, (2, 3, *K)).astype(np.float64)
+    x = rng.integers(-3, 4, (1, 2, *L)).astype(np.float64)
+    try:
+        dec = ids.subpixel(w, x.shape[1:], stride=r, padding=p, dilation=d)
+    except tcm.ConvolutionSpecError:
+        return
+    q = [-(-B // r) for B in dec.full_size]
+    stacked = np.zeros((1, 3, r, r, *q))
+    for ph, y in zip(dec.phases, dec.phase_outputs(x)):
+        stacked[:, :, ph.phase[0], ph.phase[1], : y.shape[2], : y.shape[3]] = y
+    shuffled = torch.nn.functional.pixel_shuffle(
+        torch.from_numpy(stacked.reshape(1, 3 * r * r, *q)), r
+    ).numpy()
+    B = dec.full_size
+    y = shuffled[:, :, p : B[0] - p, p : B[1] - p]
+    expected = torch.nn.functional.conv_transpose2d(
+        torch.from_numpy(x), torch.from_numpy(w), stride=r, padding=p, dilation=d
+    ).numpy()
+    np.testing.assert_array_equal(y, expected)
+
+
+@given(K=st.integers(1, 7), s=st.integers(1, 4), d=st.integers(1, 3))
+def test_overlap_counts_are_the_matrix_column_counts(K, s, d):
+    L = 12
+    C = tcm.conv_transpose_matrix(np.ones((1, 1, K), np.int64), (1, L), stride=s, dilation=d)
+    per_column = np.diff(C.tocsc().indptr)
+    counts = ids.overlap_counts(K, s, d)
+    reach = d * (K - 1)
+    interior = np.arange(reach, (L - 1) * s + 1)  # positions every tap can reach
+    np.testing.assert_array_equal(per_column[interior], counts[interior % s])
+    if d == 1:
+        assert (np.unique(counts).size == 1) == (K % s == 0)
+
+
+def test_checkerboard_uniform_iff_stride_divides_kernel():
+    for K in range(1, 9):
+        for s in range(1, 5):
+            assert (np.unique(ids.overlap_counts(K, s)).size == 1) == (K % s == 0)
+
+
+def test_resize_conv_has_uniform_overlap_where_transpose_does_not():
+    w = np.ones((1, 1, 3, 3), np.int64)
+    M = ids.resize_conv_matrix(w, (1, 6, 6), 2, padding=1)
+    interior = M.sum(axis=1).reshape(12, 12)[2:-2, 2:-2]
+    assert np.unique(interior).tolist() == [9]
+    C = tcm.conv_transpose_matrix(w, (1, 6, 6), stride=2, padding=1, output_padding=1)
+    t_interior = C.sum(axis=0).reshape(12, 12)[2:-2, 2:-2]
+    assert np.unique(t_interior).tolist() == [1, 2, 4]  # the checkerboard
+
+
+@given(
+    c_out=st.integers(1, 3),
+    c_in=st.integers(1, 3),
+    K=st.integers(1, 4),
+    L=st.integers(4, 7),
+    d=st.integers(1, 2),
+    seed=st.integers(0, 2**32 - 1),
+    two_d=st.booleans(),
+)
+def test_gram_spectrum_is_the_eigenvalues_of_C_Ct(c_out, c_in, K, L, d, seed, two_d):
+    reach = d * (K - 1)
+    if reach > L:
+        return
+    kernel = (K, 2) if two_d else (K,)
+    size = (L, 3) if two_d else (L,)
+    pads = ((reach // 2, reach - reach // 2), (0, 1)) if two_d else ((reach // 2, reach - reach // 2),)
+    dil = (d, 1) if two_d else d
+    w = np.random.default_rng(seed).integers(-3, 4, (c_out, c_in, *kernel)).astype(np.float64)
+    C = tcm.conv_matrix(w, (c_in, *size), padding=pads, dilation=dil, padding_mode="circular").toarray()
+    expected = np.sort(np.linalg.eigvalsh(C @ C.T))
+    got = ids.gram_spectrum(w, (c_in, *size), padding=pads, dilation=dil)
+    np.testing.assert_allclose(got[-len(expected) :], expected, atol=1e-9)
+
+
+@given(seed=st.integers(0, 2**32 - 1), s1=st.integers(1, 3), s2=st.integers(1, 3))
+def test_transposes_compose_in_reverse(seed, s1, s2):
+    """(C_B C_A)ᵀ = C_Aᵀ C_Bᵀ: the transpose of conv_B ∘ conv_A is conv_transpose_A ∘ conv_transpose_B."""
+    rng = np.random.default_rng(seed)
+    wa = rng.integers(-3, 4, (3, 2, 3))
+    wb = rng.integers(-3, 4, (2, 3, 2))
+    x_shape = (2, 11)
+    A = tcm.conv_matrix(wa, x_shape, stride=s1, padding=1)
+    mid = tcm.conv_spec(wa.shape, x_shape, stride=s1, padding=1).output_shape
+    B = tcm.conv_matrix(wb, mid, stride=s2)
+    y = rng.integers(-3, 4, B.shape[0])
+    composed = sp.csr_array(B @ A).T @ y
+    out_b = tcm.conv_spec(wb.shape, mid, stride=s2).output_shape
+    t_b = ids.conv_input_grad(y.reshape(out_b), wb, mid, stride=s2)
+    t_a = ids.conv_input_grad(t_b, wa, x_shape, stride=s1, padding=1)
+    np.testing.assert_array_equal(t_a.ravel(), composed)
+
+
+def test_grad_errors():
+    with pytest.raises(tcm.ConvolutionSpecError, match="grad_output must have shape"):
+        ids.conv_weight_grad(np.ones((1, 1, 4)), np.ones((1, 1, 3)), (1, 1, 3))
+    with pytest.raises(tcm.ConvolutionSpecError, match="gram_spectrum needs"):
+        ids.gram_spectrum(np.ones((1, 1, 3)), (1, 5))
