@@ -15,6 +15,7 @@ array([[[1., 1., 2., 1., 1.]]])
 array([1., 1., 2., 1., 1.])
 """
 
+from .identities import im2col_matrix
 from .matrix import conv_matrix, conv_transpose_matrix
 from .ops import EquivalentConv, conv, conv_transpose, equivalent_conv
 from .spec import (
@@ -40,4 +41,5 @@ __all__ = [
     "conv_transpose_matrix",
     "conv_transpose_spec",
     "equivalent_conv",
+    "im2col_matrix",
 ]
