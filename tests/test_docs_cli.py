@@ -62,3 +62,14 @@ def test_transcript(path, command, expected, tmp_path):
         path.write_text(text.replace(f"$ {command}\n{expected}", f"$ {command}\n{got}", 1), encoding="utf-8")
         pytest.skip("updated")
     assert got == expected
+
+
+def test_reference_names_every_public_name_and_subcommand():
+    import tconvmat
+    from tconvmat.cli import build_parser
+
+    text = (Path(__file__).parent.parent / "docs" / "reference.md").read_text(encoding="utf-8")
+    missing = [name for name in tconvmat.__all__ if name != "__version__" and f"`{name}" not in text]
+    assert not missing, f"docs/reference.md does not mention {missing}"
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    assert all(f"`tconvmat {name}`" in text for name in sub.choices)
