@@ -543,46 +543,106 @@ def _flipped_story(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-def _checks(problem: Problem) -> list[tuple[str, str]]:
-    """Every route's answer against the scatter route, and against PyTorch if installed."""
-    results: list[tuple[str, str]] = []
-    reference = problem.apply("scatter")
-    C = problem.matrix()
-    results.append(
-        ("Cᵀx (sparse matrix)", _agree(reference, (problem.x.reshape(-1) @ C).reshape(reference.shape)))
-    )
-    for method in ("flipped",):
-        results.append((f"route {method!r}", _agree(reference, problem.apply(method))))
-    try:
-        sym = _symbolic()
-        ys = sym.conv_transpose_expressions(problem.x, problem.weight, **problem.kwargs)
-        results.append(("symbolic expressions", _agree(reference, np.asarray(ys, dtype=reference.dtype))))
-    except (UsageError, AttributeError):
-        results.append(("symbolic expressions", "skipped (tconvmat.symbolic unavailable)"))
-    results.append(("PyTorch", _torch_check(problem, reference)))
-    return results
+@dataclass(frozen=True)
+class Check:
+    """One identity checked on one problem."""
+
+    name: str
+    status: str  # "pass", "fail" or "skip"
+    detail: str = ""
 
 
-def _agree(expected: np.ndarray, got: np.ndarray) -> str:
+def _agree(expected: np.ndarray, got: np.ndarray) -> bool:
     if expected.shape != got.shape:
-        return f"DISAGREES (shape {got.shape} ≠ {expected.shape})"
+        return False
     if expected.dtype.kind in "iu" and got.dtype.kind in "iu":
-        return "agrees (exactly)" if np.array_equal(expected, got) else "DISAGREES"
-    return "agrees" if np.allclose(expected, got, rtol=1e-10, atol=1e-12) else "DISAGREES"
+        return bool(np.array_equal(expected, got))
+    return bool(np.allclose(expected, got, rtol=1e-10, atol=1e-9))
 
 
-def _torch_check(problem: Problem, reference: np.ndarray) -> str:
+def _check(name: str, fn: Callable[[], bool | str]) -> Check:
+    """Run one check: True → pass, False → fail, a string → skipped for that reason."""
+    result = fn()
+    if isinstance(result, str):
+        return Check(name, "skip", result)
+    return Check(name, "pass" if result else "fail")
+
+
+def _checks(problem: Problem) -> list[Check]:
+    """Every identity on this problem: routes, adjointness, sub-pixel, symbolic, oracles."""
     spec = problem.spec
-    if spec.ndim > 3:
-        return "skipped (PyTorch has no conv for > 3 spatial dims)"
-    if spec.padding_mode != "zeros" and problem.transposed:
-        return "skipped (PyTorch has no padding modes for ConvTranspose)"
-    if any(pb != pa for pb, pa in spec.padding):
-        return "skipped (asymmetric padding: PyTorch cannot express it)"
+    assert isinstance(spec, ConvTransposeSpec)
+    x, w, kw = problem.x, problem.weight, problem.kwargs
+    ref = problem.apply("scatter")
+    rng = np.random.default_rng(0)
+
+    def matrix() -> bool:
+        return _agree(ref, (x.reshape(-1) @ problem.matrix()).reshape(ref.shape))
+
+    def flipped() -> bool:
+        return _agree(ref, problem.apply("flipped"))
+
+    def adjoint() -> bool:
+        fwd = spec.adjoint
+        u = rng.integers(-5, 6, fwd.input_shape)
+        conv_kw = {k: v for k, v in kw.items() if k not in ("output_padding", "output_size")}
+        cu = conv(u, w, **conv_kw)[(slice(None), *(slice(0, n) for n in spec.input_size))]
+        return (
+            int(np.sum(cu * x)) == int(np.sum(u * ref))
+            if ref.dtype.kind in "iu"
+            else bool(np.isclose(np.sum(cu * x), np.sum(u * ref)))
+        )
+
+    def subpixel() -> bool | str:
+        if spec.padding_mode != "zeros":
+            return "zeros padding only"
+        from .identities import subpixel as decompose
+
+        sub_kw = {k: v for k, v in kw.items() if k not in ("padding_mode", "output_size")}
+        sub_kw["output_padding"] = spec.output_padding
+        return _agree(ref, decompose(w, spec.input_shape, **sub_kw).apply(x))
+
+    def symbolic() -> bool | str:
+        if math.prod(spec.output_shape) * math.prod(spec.kernel_size) > 20000:
+            return "too large to expand symbolically"
+        try:
+            sym = _symbolic()
+            ys = np.asarray(sym.conv_transpose_expressions(x, w, **kw))
+        except (UsageError, AttributeError):
+            return "tconvmat.symbolic unavailable"
+        return _agree(ref, ys.astype(ref.dtype))
+
+    return [
+        _check("Cᵀx (sparse matrix)", matrix),
+        _check("flipped-kernel convolution", flipped),
+        _check("adjoint: ⟨conv(u), x⟩ = ⟨u, Cᵀx⟩", adjoint),
+        _check("sub-pixel decomposition", subpixel),
+        _check("symbolic expressions", symbolic),
+        _check("PyTorch", lambda: _torch_check(problem, ref)),
+        _check("PyTorch autograd VJP", lambda: _torch_vjp_check(problem, ref)),
+        _check("ONNX reference", lambda: _onnx_check(problem, ref)),
+    ]
+
+
+def _torch_module() -> Any:
     try:
         import torch
     except ImportError:
-        return "skipped (torch not installed)"
+        return None
+    return torch
+
+
+def _torch_check(problem: Problem, reference: np.ndarray) -> bool | str:
+    spec = problem.spec
+    if spec.ndim > 3:
+        return "PyTorch has no convolution past 3-d"
+    if spec.padding_mode != "zeros" and problem.transposed:
+        return "PyTorch has no padding modes for ConvTranspose"
+    if any(pb != pa for pb, pa in spec.padding):
+        return "asymmetric padding: PyTorch cannot express it"
+    torch = _torch_module()
+    if torch is None:
+        return "torch not installed"
     F = torch.nn.functional
     x = torch.from_numpy(problem.x.astype(np.float64))[None]
     w = torch.from_numpy(problem.weight.astype(np.float64))
@@ -605,8 +665,81 @@ def _torch_check(problem: Problem, reference: np.ndarray) -> str:
                 x, p = F.pad(x, pads, mode=spec.padding_mode), (0,) * spec.ndim
             f = getattr(F, f"conv{spec.ndim}d")
             y = f(x, w, stride=spec.stride, padding=p, dilation=spec.dilation, groups=spec.groups)
-    name = f"F.conv_transpose{spec.ndim}d" if problem.transposed else f"F.conv{spec.ndim}d"
-    return f"{_agree(reference.astype(np.float64), y[0].numpy())} ({name})"
+    return _agree(reference.astype(np.float64), y[0].numpy())
+
+
+def _torch_vjp_check(problem: Problem, reference: np.ndarray) -> bool | str:
+    """The transposed convolution is the VJP of the padded forward convolution."""
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    if spec.ndim > 3:
+        return "PyTorch has no convolution past 3-d"
+    torch = _torch_module()
+    if torch is None:
+        return "torch not installed"
+    F = torch.nn.functional
+    fwd = spec.adjoint
+    z = torch.zeros((1, *fwd.input_shape), dtype=torch.float64, requires_grad=True)
+    mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
+    zp = F.pad(z, [v for pair in reversed(spec.padding) for v in pair], mode=mode)
+    y = getattr(F, f"conv{spec.ndim}d")(
+        zp,
+        torch.from_numpy(problem.weight.astype(np.float64)),
+        stride=spec.stride,
+        dilation=spec.dilation,
+        groups=spec.groups,
+    )
+    g = torch.zeros_like(y)
+    g[(0, slice(None), *(slice(0, n) for n in spec.input_size))] = torch.from_numpy(
+        problem.x.astype(np.float64)
+    )
+    (grad,) = torch.autograd.grad(y, z, g)
+    return _agree(reference.astype(np.float64), grad[0].numpy())
+
+
+def _onnx_check(problem: Problem, reference: np.ndarray) -> bool | str:
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    if spec.padding_mode != "zeros":
+        return "ONNX has no padding modes"
+    if spec.groups > 1:
+        return "the ONNX reference implementation mishandles groups > 1"
+    if any(op >= s for op, s in zip(spec.output_padding, spec.stride)):
+        return "the ONNX reference implementation mishandles output_padding ≥ stride"
+    try:
+        from onnx import TensorProto, helper
+        from onnx.reference import ReferenceEvaluator
+    except ImportError:
+        return "onnx not installed"
+    node = helper.make_node(
+        "ConvTranspose",
+        ["X", "W"],
+        ["Y"],
+        strides=list(spec.stride),
+        dilations=list(spec.dilation),
+        pads=[pb for pb, _ in spec.padding] + [pa for _, pa in spec.padding],
+        group=spec.groups,
+        output_padding=list(spec.output_padding),
+        kernel_shape=list(spec.kernel_size),
+    )
+    value = [helper.make_tensor_value_info(n, TensorProto.DOUBLE, None) for n in ("X", "W", "Y")]
+    model = helper.make_model(
+        helper.make_graph([node], "t", value[:2], value[2:]), opset_imports=[helper.make_opsetid("", 17)]
+    )
+    (y,) = ReferenceEvaluator(model).run(
+        None, {"X": problem.x.astype(np.float64)[None], "W": problem.weight.astype(np.float64)}
+    )
+    return _agree(reference.astype(np.float64), np.asarray(y)[0])
+
+
+def _check_lines(checks: Sequence[Check]) -> str:
+    w0 = max(len(c.name) for c in checks) + 2
+    words = {"pass": "agrees", "fail": "DISAGREES", "skip": "skipped"}
+    lines = []
+    for c in checks:
+        detail = f" ({c.detail})" if c.detail else ""
+        lines.append(f"{c.name.ljust(w0)}{words[c.status]}{detail}")
+    return "\n".join(line if len(line) <= WIDTH - 2 else line[: WIDTH - 3] + "…" for line in lines)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -653,9 +786,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         out.append(_indent(_flipped_story(problem)))
         out.append(_heading("Check: every route gives the same y"))
         checks = _checks(problem)
-        w0 = max(len(name) for name, _ in checks) + 2
-        out.append(_indent("\n".join(f"{name.ljust(w0)}{result}" for name, result in checks)))
-        if any("DISAGREES" in r for _, r in checks):
+        out.append(_indent(_check_lines(checks)))
+        if any(c.status == "fail" for c in checks):
             print("\n".join(out))
             return 1
     print("\n".join(out))
@@ -783,7 +915,11 @@ def _random_args(rng: np.random.Generator, base: argparse.Namespace) -> argparse
         ns.kernel_size = ",".join(map(str, K))
         ns.stride = ",".join(map(str, s))
         ns.dilation = ",".join(map(str, d))
-        ns.padding = ",".join(map(str, p))
+        if rng.integers(0, 3) == 0:
+            ns.padding = ",".join(f"{a}:{int(rng.integers(0, a + 2))}" for a in p)
+        else:
+            ns.padding = ",".join(map(str, p))
+        ns.padding_mode = str(rng.choice(["zeros", "zeros", "reflect", "replicate", "circular"]))
         ns.output_padding = ",".join(map(str, op))
         ns.input_size = ",".join(map(str, size))
         ns.output_size = None
@@ -797,51 +933,45 @@ def _random_args(rng: np.random.Generator, base: argparse.Namespace) -> argparse
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from .testing import check_identities
-
     rng = np.random.default_rng(args.seed)
     n = args.random or 1
-    if args.random:
-        args.input = args.input or None
     table: dict[str, list[int]] = {}
+    failures: list[str] = []
     tty = sys.stderr.isatty()
     for case in range(n):
         ns = _random_args(rng, args) if args.random else args
         problem = _problem(ns)
         if problem.symbolic:
             raise UsageError("verify needs numeric --weight and --input")
-        if not problem.transposed:
-            raise UsageError("verify checks transposed convolutions; drop --conv")
-        report = check_identities(problem.x, problem.weight, **problem.kwargs)
-        rows = [(c.name, c.status) for c in report.checks]
-        ref = problem.apply("scatter")
-        torch_status = _torch_check(problem, ref)
-        rows.append(
-            (
-                "PyTorch",
-                "pass"
-                if torch_status.startswith("agrees")
-                else "skip"
-                if torch_status.startswith("skipped")
-                else "fail",
-            )
-        )
-        for name, status in rows:
-            counts = table.setdefault(name, [0, 0, 0])
-            counts[{"pass": 0, "fail": 1}.get(status, 2)] += 1
-        if n >= 20 and (tty or (case + 1) % max(1, n // 4) == 0):
+        for c in _checks(problem):
+            counts = table.setdefault(c.name, [0, 0, 0])
+            counts[{"pass": 0, "fail": 1, "skip": 2}[c.status]] += 1
+            if c.status == "fail":
+                failures.append(f"{c.name}: {_describe(problem)}")
+        if n >= 20 and (tty or (case + 1) * 4 // n != case * 4 // n):
             end = "\r" if tty and case + 1 < n else "\n"
             print(f"verify: {case + 1}/{n} parameter sets", end=end, file=sys.stderr, flush=True)
     w0 = max(len(k) for k in table) + 2
-    print(f"{'check'.ljust(w0)}{'passed':>8}{'failed':>8}{'skipped':>9}")
+    print(f"{'check'.ljust(w0)}{'passed':>7}{'failed':>7}{'skipped':>8}")
     for name, (ok, bad, skip) in table.items():
-        print(f"{name.ljust(w0)}{ok:>8}{bad:>8}{skip:>9}")
-    failed = sum(v[1] for v in table.values())
+        print(f"{name.ljust(w0)}{ok:>7}{bad:>7}{skip:>8}")
     print(
         f"{n} parameter set{'s' if n != 1 else ''}: "
-        + ("all checks agree" if not failed else f"{failed} FAILED")
+        + (f"{len(failures)} FAILED" if failures else "all agree")
     )
-    return 1 if failed else 0
+    for line in failures[:20]:
+        print("  FAILED " + line)
+    return 1 if failures else 0
+
+
+def _describe(problem: Problem) -> str:
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    return (
+        f"weight {_tuple(problem.weight.shape)}, input {_tuple(spec.input_shape)}, stride={_tuple(spec.stride)}, "
+        f"padding={_tuple(spec.padding)}, output_padding={_tuple(spec.output_padding)}, "
+        f"dilation={_tuple(spec.dilation)}, groups={spec.groups}, padding_mode={spec.padding_mode}"
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -357,3 +357,43 @@ def test_every_subcommand_has_help_with_examples(command):
     assert r.returncode == 0
     assert "examples:" in r.stdout and f"tconvmat {command}" in r.stdout
     assert "--kernel-size" in r.stdout
+
+
+def test_verify_random_all_agree(capsys):
+    code, out, _ = run(capsys, "verify", "--random", "25", "--seed", "7")
+    assert code == 0
+    assert "25 parameter sets: all agree" in out
+    rows = {line[:34].strip(): line[34:].split() for line in out.splitlines()[1:9]}
+    assert rows["Cᵀx (sparse matrix)"] == ["25", "0", "0"]
+    assert rows["adjoint: ⟨conv(u), x⟩ = ⟨u, Cᵀx⟩"] == ["25", "0", "0"]
+
+
+def test_verify_exits_1_and_names_the_failure(capsys, monkeypatch):
+    from tconvmat import ops
+
+    wrong = dict(ops._ROUTES)
+    wrong["flipped"] = lambda x, w, spec: ops._flipped(x, w, spec) + 1
+    monkeypatch.setattr(ops, "_ROUTES", wrong)
+    code, out, _ = run(capsys, "verify", *LEARNER, "--stride", "2")
+    assert code == 1
+    assert "1 parameter set: 1 FAILED" in out
+    assert "FAILED flipped-kernel convolution: weight (1, 1, 3), input (1, 2), stride=(2,)" in out
+
+
+def test_verify_shows_progress_on_stderr_for_long_runs(capsys):
+    code, _, err = run(capsys, "verify", "--random", "20", "--seed", "1")
+    assert code == 0
+    assert "verify: 20/20 parameter sets" in err
+
+
+def test_explain_exits_1_when_a_route_disagrees(capsys, monkeypatch):
+    from tconvmat import ops
+
+    wrong = dict(ops._ROUTES)
+    wrong["matrix"] = lambda x, w, spec: ops._via_matrix(x, w, spec) * 2
+    monkeypatch.setattr(ops, "_ROUTES", wrong)
+    monkeypatch.setattr(
+        "tconvmat.cli.conv_transpose_matrix", lambda *a, **k: tcm.conv_transpose_matrix(*a, **k) * 2
+    )
+    code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
+    assert code == 1 and "DISAGREES" in out

@@ -54,8 +54,10 @@ CASES = [(p, c, o) for p in DOCS for c, o in _transcripts(p)]
 
 @pytest.mark.parametrize(("path", "command", "expected"), CASES, ids=[f"{p.name}:{c[:50]}" for p, c, _ in CASES])
 def test_transcript(path, command, expected, tmp_path):
-    if "(F.conv" in expected:  # the transcript shows the PyTorch check: needs the oracle
+    if "PyTorch" in expected:  # the transcript shows the oracles' checks
         oracle("torch")
+    if "ONNX" in expected:
+        oracle("onnx")
     got = _run(command, tmp_path)
     if os.environ.get("TCONVMAT_UPDATE_DOCS") == "1" and got != expected:
         text = path.read_text(encoding="utf-8")
