@@ -72,18 +72,23 @@ def conv_transpose(
     return y[(Ellipsis, *crop)]
 
 
+def padded_conv(torch: ModuleType, case: Case, x: Any, w: np.ndarray) -> Any:
+    """The forward convolution of ``case`` on a torch tensor ``x``: ``F.pad`` with the
+    padding mode (and asymmetric pads), then ``F.conv*d`` without padding."""
+    F = torch.nn.functional
+    mode = case.kwargs.get("padding_mode", "zeros")
+    xp = F.pad(x, _torch_pads(case.spec().padding), mode="constant" if mode == "zeros" else mode)
+    kw = {k: v for k, v in case.kwargs.items() if k in ("stride", "dilation", "groups")}
+    return getattr(F, f"conv{case.ndim}d")(xp, torch.from_numpy(w), **kw)
+
+
 def padded_conv_vjp(torch: ModuleType, case: Case, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Autograd VJP, w.r.t. its input, of the convolution padded with ``padding_mode``:
     the definition of a transposed convolution with that mode."""
-    F = torch.nn.functional
     spec = case.spec()
-    fwd = spec.adjoint
     xb = x if case.batch is not None else x[None]
-    z = torch.zeros((xb.shape[0], *fwd.input_shape), dtype=torch.float64, requires_grad=True)
-    mode = spec.padding_mode
-    zp = F.pad(z, _torch_pads(spec.padding), mode="constant" if mode == "zeros" else mode)
-    kw = {k: v for k, v in case.kwargs.items() if k in ("stride", "dilation", "groups")}
-    y = getattr(F, f"conv{case.ndim}d")(zp, _t(torch, w.astype(np.float64)), **kw)
+    z = torch.zeros((xb.shape[0], *spec.adjoint.input_shape), dtype=torch.float64, requires_grad=True)
+    y = padded_conv(torch, case, z, w.astype(np.float64))
     g = torch.zeros_like(y)
     g[(Ellipsis, *(slice(0, L) for L in spec.input_size))] = _t(torch, xb.astype(np.float64))
     y.backward(g)

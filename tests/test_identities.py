@@ -87,19 +87,11 @@ def test_input_gradient_is_the_autograd_vjp(torch, case, seed):
     y = torch.from_numpy(tcm.conv(xb, w, **case.kwargs))
     g = torch.from_numpy(np.random.default_rng(seed).integers(-3, 4, tuple(y.shape)).astype(np.float64))
     one = Case("conv", case.weight_shape, case.input_shape, xb.shape[0], case.kwargs)
-    yt = _torch_conv(torch, one, xt, w)
+    yt = oracles.padded_conv(torch, one, xt, w)
     (grad,) = torch.autograd.grad(yt, xt, g)
     np.testing.assert_array_equal(
         ids.conv_input_grad(g.numpy(), w, case.input_shape, **case.kwargs), grad.numpy()
     )
-
-
-def _torch_conv(torch, case, x, w):
-    F = torch.nn.functional
-    mode = case.kwargs.get("padding_mode", "zeros")
-    xp = F.pad(x, oracles._torch_pads(case.spec().padding), mode="constant" if mode == "zeros" else mode)
-    kw = {k: v for k, v in case.kwargs.items() if k in ("stride", "dilation", "groups")}
-    return getattr(F, f"conv{case.ndim}d")(xp, torch.from_numpy(w), **kw)
 
 
 @given(case=cases(asymmetric=True), seed=st.integers(0, 2**32 - 1))
