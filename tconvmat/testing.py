@@ -1,0 +1,614 @@
+"""Test your own (transposed) convolution against tconvmat.
+
+Assertions whose failure message explains the first wrong output element (the
+input elements and kernel taps that make it up, read off the column of ``C``),
+a report of the identities tconvmat checks on itself, and Hypothesis strategies
+of valid (and near-miss invalid) parameter sets.
+
+Hypothesis is imported only inside :func:`conv_params`, so ``import
+tconvmat.testing`` needs nothing beyond tconvmat's own dependencies.
+
+Examples
+--------
+>>> import numpy as np
+>>> from tconvmat.testing import assert_conv_transpose_equal
+>>> def mine(x, w, stride=1):  # a 1-channel, 1-d scatter
+...     y = np.zeros((1, 1, (x.shape[-1] - 1) * stride + w.shape[-1]), dtype=x.dtype)
+...     for i, v in enumerate(x[0, 0]):
+...         y[0, 0, i * stride : i * stride + w.shape[-1]] += v * w[0, 0]
+...     return y
+>>> assert_conv_transpose_equal(mine, np.array([[[1, 2]]]), np.array([[[1, 10, 100]]]), stride=2)
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .matrix import conv_transpose_matrix
+from .ops import conv, conv_transpose
+from .padding import source_index
+from .spec import (
+    PADDING_MODES,
+    ConvolutionSpecError,
+    ConvTransposeSpec,
+    conv_spec,
+    conv_transpose_spec,
+    input_index,
+)
+
+__all__ = [
+    "IdentityCheck",
+    "IdentityReport",
+    "InvalidParams",
+    "assert_conv_transpose_close",
+    "assert_conv_transpose_equal",
+    "check_identities",
+    "conv_params",
+    "example_arrays",
+]
+
+_SPEC_KEYS = ("stride", "padding", "output_padding", "groups", "dilation", "output_size", "padding_mode")
+
+
+# ---------------------------------------------------------------------------
+# Assertions
+# ---------------------------------------------------------------------------
+
+
+def _spec_of(x: NDArray[Any], w: NDArray[Any], params: dict[str, Any]) -> ConvTransposeSpec:
+    kw = {k: v for k, v in params.items() if k in _SPEC_KEYS}
+    shape = x.shape[1:] if x.ndim == w.ndim else x.shape
+    return conv_transpose_spec(w.shape, shape, **kw)
+
+
+def _idx(t: Sequence[int]) -> str:
+    return "[" + ", ".join(str(int(v)) for v in t) + "]"
+
+
+def _explain(
+    x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec, index: tuple[int, ...], batched: bool
+) -> list[str]:
+    """The terms of output element ``index``: column ``(c, *j)`` of ``C`` read off."""
+    n = index[0] if batched else None
+    c, j = index[-spec.ndim - 1], index[-spec.ndim :]
+    C = conv_transpose_matrix(w, spec.input_shape, **{k: getattr(spec, k) for k in _MATRIX_ARGS})
+    col = int(np.ravel_multi_index((c, *j), spec.output_shape))
+    column = C[:, [col]].tocoo()
+    order = np.argsort(column.coords[0], kind="stable")
+    rows = column.coords[0][order]
+    c_out_g = spec.out_channels // spec.groups
+    c_local = c % c_out_g
+    xs = x[n] if batched else x
+    lines = [
+        f"y{_idx(index)} = Σ x[{'n, ' if batched else ''}c_in, *i] · w[c_in, c_out, *k] over the input "
+        f"elements i and kernel taps k with j = i·s + k·d − p_before (column {col} of C, "
+        f"{rows.size} nonzero entr{'y' if rows.size == 1 else 'ies'}):"
+    ]
+    if rows.size == 0:
+        lines.append("    (no input element reaches this output: it should be 0, plus bias)")
+    for row in rows:
+        ci, *i = np.unravel_index(int(row), spec.input_shape)
+        per_axis = []
+        for a, (ia, ja) in enumerate(zip(i, j)):
+            u = input_index(
+                int(ia), np.arange(spec.kernel_size[a]), spec.stride[a], spec.dilation[a], spec.padding[a][0]
+            )
+            src, ok = source_index(u, spec.output_size[a], spec.padding_mode)
+            per_axis.append([int(k) for k in np.flatnonzero(ok & (src == ja))])
+        xi = (*(() if n is None else (n,)), int(ci), *map(int, i))
+        xv = xs[(int(ci), *map(int, i))]
+        for k in itertools.product(*per_axis):
+            wi = (int(ci), c_local, *k)
+            wv = w[wi]
+            lines.append(
+                f"    x{_idx(xi)} · w{_idx(wi)} = {xv} · {wv} = {xv * wv}    (input i={tuple(map(int, i))}, tap k={k})"
+            )
+    return lines
+
+
+_MATRIX_ARGS = ("stride", "padding", "output_padding", "groups", "dilation", "padding_mode")
+
+
+def _hints(fn_out: NDArray[Any], x: NDArray[Any], w: NDArray[Any], params: dict[str, Any]) -> list[str]:
+    hints = []
+    kw = {k: v for k, v in params.items() if k in (*_SPEC_KEYS, "bias")}
+    flipped = np.flip(w, axis=tuple(range(2, w.ndim)))
+    try:
+        if np.allclose(fn_out, conv_transpose(x, flipped, **kw)):
+            hints.append(
+                "hint: the whole output equals tconvmat's with every spatial axis of the weight flipped: "
+                "a transposed convolution scatters w[k] to j = i·s + k·d − p; the flip belongs only to the "
+                "equivalent stride-1 convolution (see tconvmat.equivalent_conv)"
+            )
+    except ConvolutionSpecError:
+        pass
+    return hints
+
+
+def _compare(
+    fn: Callable[..., Any],
+    x: ArrayLike,
+    weight: ArrayLike,
+    params: dict[str, Any],
+    close: Callable[[NDArray[Any], NDArray[Any]], NDArray[np.bool_]],
+    how: str,
+) -> None:
+    xa, wa = np.asarray(x), np.asarray(weight)
+    spec = _spec_of(xa, wa, params)
+    kw = {k: v for k, v in params.items() if k in (*_SPEC_KEYS, "bias")}
+    expected = conv_transpose(xa, wa, **kw)
+    actual = np.asarray(fn(x, weight, **params))
+    ptext = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    if actual.shape != expected.shape:
+        lines = [
+            f"conv_transpose output shape differs: expected {expected.shape}, got {actual.shape} "
+            f"(x shape {xa.shape}, weight shape {wa.shape}, {ptext})",
+            "L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + output_padding + 1 per axis:",
+        ]
+        for a in range(spec.ndim):
+            (pb, pa), L, s, d, K, op = (
+                spec.padding[a],
+                spec.input_size[a],
+                spec.stride[a],
+                spec.dilation[a],
+                spec.kernel_size[a],
+                spec.output_padding[a],
+            )
+            lines.append(
+                f"    axis {a}: ({L} − 1)·{s} − {pb} − {pa} + {d}·({K} − 1) + {op} + 1 = {spec.output_size[a]}"
+            )
+            got = actual.shape[actual.ndim - spec.ndim + a] if actual.ndim >= spec.ndim else None
+            if s > 1 and got == spec.output_size[a] + s:
+                lines.append(
+                    f"    axis {a}: the actual size {got} is what L_in·s (instead of (L_in − 1)·s) gives"
+                )
+        raise AssertionError("\n".join(lines))
+    bad = ~close(actual, expected)
+    if not bad.any():
+        return
+    first = tuple(int(v) for v in np.argwhere(bad)[0])
+    batched = xa.ndim == wa.ndim
+    lines = [
+        f"conv_transpose output differs ({how}) at index {first}: expected {expected[first].item()!r}, "
+        f"got {actual[first].item()!r} ({int(bad.sum())} of {bad.size} elements differ)",
+        f"parameters: x shape {xa.shape}, weight shape {wa.shape}, {ptext}",
+    ]
+    lines += _explain(xa, wa, spec, first, batched)
+    if "bias" in params and params["bias"] is not None:
+        c = first[-spec.ndim - 1]
+        lines.append(f"    + bias[{c}] = {np.asarray(params['bias'])[c]}")
+    lines += _hints(actual, xa, wa, params)
+    raise AssertionError("\n".join(lines))
+
+
+def assert_conv_transpose_equal(
+    fn: Callable[..., Any], x: ArrayLike, weight: ArrayLike, **params: Any
+) -> None:
+    """Assert ``fn(x, weight, **params)`` equals ``tconvmat.conv_transpose`` exactly.
+
+    Parameters
+    ----------
+    fn : callable
+        Your implementation, called as ``fn(x, weight, **params)`` with PyTorch's
+        layouts and argument names (``weight`` is ``(C_in, C_out/groups, *kernel)``).
+    x : array_like, shape (N, C_in, *L) or (C_in, *L)
+        Use integers: then every route is exact and so must yours be.
+    weight : array_like
+    **params
+        ``bias``, ``stride``, ``padding``, ``output_padding``, ``groups``,
+        ``dilation``, ``output_size``, ``padding_mode``: passed to ``fn`` and to
+        :func:`tconvmat.conv_transpose`.
+
+    Raises
+    ------
+    AssertionError
+        On a shape mismatch, with the output-length formula per axis; on a value
+        mismatch, with the first differing index, expected and actual values, and
+        every term ``x[c_in, i] · w[c_in, c_out, k]`` of that element (the
+        nonzeros of that column of ``C``).
+
+    Examples
+    --------
+    Forgetting that there are ``L − 1`` gaps between ``L`` inputs:
+
+    >>> def wrong(x, w, stride=1):
+    ...     n = x.shape[-1] * stride + w.shape[-1]
+    ...     return np.zeros((1, 1, n), dtype=x.dtype)
+    >>> assert_conv_transpose_equal(wrong, np.array([[[1, 2]]]), np.array([[[1, 10, 100]]]), stride=2)
+    Traceback (most recent call last):
+    ...
+    AssertionError: conv_transpose output shape differs: expected (1, 1, 5), got (1, 1, 7) (x shape (1, 1, 2), weight shape (1, 1, 3), stride=2)
+    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + output_padding + 1 per axis:
+        axis 0: (2 − 1)·2 − 0 − 0 + 1·(3 − 1) + 0 + 1 = 5
+        axis 0: the actual size 7 is what L_in·s (instead of (L_in − 1)·s) gives
+    """
+    _compare(fn, x, weight, params, lambda a, e: a == e, "exact")
+
+
+def assert_conv_transpose_close(
+    fn: Callable[..., Any],
+    x: ArrayLike,
+    weight: ArrayLike,
+    *,
+    rtol: float = 1e-7,
+    atol: float = 0.0,
+    **params: Any,
+) -> None:
+    """As :func:`assert_conv_transpose_equal`, within ``|actual − expected| ≤ atol + rtol·|expected|``.
+
+    Examples
+    --------
+    >>> import tconvmat
+    >>> x, w = np.random.default_rng(0).normal(size=(2, 3, 4)), np.ones((3, 2, 3))
+    >>> assert_conv_transpose_close(lambda x, w, **kw: tconvmat.conv_transpose(x, w, **kw) + 1e-12, x, w, stride=2)
+    """
+
+    def close(a: NDArray[Any], e: NDArray[Any]) -> NDArray[np.bool_]:
+        return np.asarray(np.abs(a - e) <= atol + rtol * np.abs(e))
+
+    _compare(fn, x, weight, params, close, f"rtol={rtol}, atol={atol}")
+
+
+# ---------------------------------------------------------------------------
+# Identity report
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """One identity: its name, ``"pass"``/``"fail"``/``"skip"`` and a detail."""
+
+    name: str
+    status: Literal["pass", "fail", "skip"]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class IdentityReport:
+    """The identities checked for one parameter set.
+
+    ``bool(report)`` and ``report.ok`` are True when nothing failed (skips allowed).
+    """
+
+    params: dict[str, Any]
+    checks: tuple[IdentityCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    @property
+    def failed(self) -> tuple[IdentityCheck, ...]:
+        return tuple(c for c in self.checks if c.status == "fail")
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        width = max(len(c.name) for c in self.checks) + 2
+        words = {"pass": "agrees", "fail": "DISAGREES", "skip": "skipped"}
+        return "\n".join(
+            f"{c.name.ljust(width)}{words[c.status]}{f' ({c.detail})' if c.detail else ''}"
+            for c in self.checks
+        )
+
+
+def example_arrays(
+    params: dict[str, Any], *, batch: int | None = 1, seed: int = 0, low: int = -3, high: int = 3
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Integer ``(x, weight)`` of the shapes in ``params`` (from :func:`conv_params`).
+
+    Examples
+    --------
+    >>> x, w = example_arrays({"weight_shape": (2, 3, 3), "input_shape": (2, 5)}, batch=4)
+    >>> x.shape, w.shape, x.dtype
+    ((4, 2, 5), (2, 3, 3), dtype('int64'))
+    """
+    rng = np.random.default_rng(seed)
+    shape = tuple(params["input_shape"])
+    x = rng.integers(low, high + 1, shape if batch is None else (batch, *shape))
+    w = rng.integers(low, high + 1, tuple(params["weight_shape"]))
+    return x, w
+
+
+def _check(name: str, fn: Callable[[], bool | str]) -> IdentityCheck:
+    try:
+        out = fn()
+    except Exception as e:  # a check that crashes is a failed check, with the reason
+        return IdentityCheck(name, "fail", f"{type(e).__name__}: {e}")
+    if isinstance(out, str):
+        return IdentityCheck(name, "skip", out)
+    return IdentityCheck(name, "pass" if out else "fail")
+
+
+def _symbolic_check(
+    x: NDArray[Any], w: NDArray[Any], reference: NDArray[Any], kw: dict[str, Any]
+) -> bool | str:
+    """``tconvmat.symbolic.conv_transpose_expressions`` on symbols, substituted with the data."""
+    try:
+        symbolic = importlib.import_module("tconvmat.symbolic")
+    except ImportError:
+        return "tconvmat.symbolic not available"
+    names = ("conv_transpose_expressions", "input_symbols", "weight_symbols")
+    if not all(hasattr(symbolic, n) for n in names):
+        return f"tconvmat.symbolic lacks one of {', '.join(names)}"
+    xs = np.asarray(symbolic.input_symbols(x.shape), dtype=object)
+    ws = np.asarray(symbolic.weight_symbols(w.shape), dtype=object)
+    try:
+        exprs = np.asarray(symbolic.conv_transpose_expressions(xs, ws, **kw), dtype=object)
+    except TypeError as e:
+        return f"conv_transpose_expressions has an unexpected signature ({e})"
+    subs = {
+        **dict(zip(xs.ravel().tolist(), x.ravel().tolist())),
+        **dict(zip(ws.ravel().tolist(), w.ravel().tolist())),
+    }
+    values = np.array([int(e.xreplace(subs)) if hasattr(e, "xreplace") else int(e) for e in exprs.ravel()])
+    return bool(exprs.shape == reference.shape and np.array_equal(values.reshape(exprs.shape), reference))
+
+
+def check_identities(
+    *, weight_shape: Sequence[int], input_shape: Sequence[int], seed: int = 0, **params: Any
+) -> IdentityReport:
+    """Check every identity tconvmat knows for one transposed-convolution parameter set.
+
+    On random integer data (exact): the three routes agree (scatter, ``Cᵀx``,
+    flipped-kernel stride-1 convolution); the dot test ``⟨C u, v⟩ = ⟨u, Cᵀ v⟩``
+    with ``C u`` computed by the forward convolution :func:`tconvmat.conv`; and, if
+    ``tconvmat.symbolic`` provides ``conv_transpose_expressions``, that its
+    expressions evaluated on the data equal the numbers (skipped otherwise).
+
+    Parameters
+    ----------
+    weight_shape, input_shape : sequence of int
+        ``(C_in, C_out/groups, *kernel)`` and ``(C_in, *L)``.
+    seed : int
+    **params
+        Keyword arguments of :func:`tconvmat.conv_transpose`.
+
+    Returns
+    -------
+    IdentityReport
+
+    Examples
+    --------
+    >>> report = check_identities(weight_shape=(4, 1, 3, 3), input_shape=(4, 3, 3), stride=2, groups=4)
+    >>> report.ok
+    True
+    >>> print(report)  # doctest: +ELLIPSIS
+    scatter = Cᵀx (matrix route)        agrees
+    scatter = flipped-kernel route      agrees
+    dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩      agrees
+    symbolic = numeric                  ...
+    """
+    params_all = {"weight_shape": tuple(weight_shape), "input_shape": tuple(input_shape), **params}
+    spec = conv_transpose_spec(weight_shape, input_shape, **params)
+    x, w = example_arrays(params_all, batch=2, seed=seed)
+    kw = {k: v for k, v in params.items() if k in _SPEC_KEYS}
+    y = conv_transpose(x, w, **kw, method="scatter")
+
+    def dot() -> bool:
+        rng = np.random.default_rng(seed + 1)
+        u = rng.integers(-3, 4, (2, *spec.output_shape))
+        fwd = spec.adjoint
+        cu = conv(
+            u,
+            w,
+            stride=fwd.stride,
+            padding=fwd.padding,
+            dilation=fwd.dilation,
+            groups=fwd.groups,
+            padding_mode=fwd.padding_mode,
+        )
+        cu = cu[(Ellipsis, *(slice(0, L) for L in spec.input_size))]
+        return int(np.sum(cu * x)) == int(np.sum(u * y))
+
+    checks = (
+        _check(
+            "scatter = Cᵀx (matrix route)",
+            lambda: bool(np.array_equal(y, conv_transpose(x, w, **kw, method="matrix"))),
+        ),
+        _check(
+            "scatter = flipped-kernel route",
+            lambda: bool(np.array_equal(y, conv_transpose(x, w, **kw, method="flipped"))),
+        ),
+        _check("dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩", dot),
+        _check("symbolic = numeric", lambda: _symbolic_check(x[0], w, y[0], kw)),
+    )
+    return IdentityReport(params_all, checks)
+
+
+# ---------------------------------------------------------------------------
+# Hypothesis strategies
+# ---------------------------------------------------------------------------
+
+
+class InvalidParams(dict):  # type: ignore[type-arg]
+    """A parameter dict with exactly one rule broken; ``.rule`` says which."""
+
+    rule: str = ""
+
+
+_RULES = (
+    "stride must be positive",
+    "dilation must be positive",
+    "padding must not be negative",
+    "groups must divide the channels",
+    "input channels must match the weight",
+    "kernel_size must be positive",
+    "padding_mode must be known",
+    "one value per spatial axis",
+    "output_padding must be smaller than stride or dilation",
+    "the output must not be empty",
+)
+_CONV_RULES = (*_RULES[:8], "the dilated kernel must fit in the padded input")
+
+
+def conv_params(
+    ndim: int | Sequence[int] = (1, 2, 3),
+    max_channels: int = 3,
+    max_size: int = 5,
+    transposed: bool = True,
+    padding_modes: Sequence[str] = ("zeros",),
+    invalid: bool = False,
+    max_kernel: int = 3,
+    max_stride: int = 3,
+    max_dilation: int = 2,
+    max_groups: int = 3,
+    asymmetric: bool = True,
+) -> Any:
+    """A Hypothesis strategy of parameter dicts for ``conv_transpose_spec`` / ``conv_spec``.
+
+    Each dict holds ``weight_shape``, ``input_shape`` (``(C, *L)``) and the keyword
+    arguments (``stride``, ``padding`` as ``(before, after)`` pairs, ``dilation``,
+    ``groups``, ``padding_mode``, and ``output_padding`` if ``transposed``), so
+    ``tconvmat.conv_transpose_spec(**params)`` (or ``conv_spec``) accepts it, and
+    :func:`check_identities` and :func:`example_arrays` take it too.
+
+    With ``invalid=True`` the dicts are :class:`InvalidParams`: a valid set with
+    exactly one rule broken (``.rule`` names it), for error-path tests: the spec
+    constructor must raise :class:`~tconvmat.ConvolutionSpecError`.
+
+    Requires hypothesis (a test dependency, imported here only).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> import tconvmat
+    >>> @given(conv_params(ndim=1))
+    ... def test(params):
+    ...     tconvmat.conv_transpose_spec(**params)
+    >>> test()
+    """
+    from hypothesis import assume
+    from hypothesis import strategies as st
+
+    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    for m in padding_modes:
+        if m not in PADDING_MODES:
+            raise ConvolutionSpecError(f"padding_modes must be among {PADDING_MODES}; got {m!r}")
+
+    def build(p: dict[str, Any]) -> Any:
+        keys = (
+            "weight_shape",
+            "input_shape",
+            "stride",
+            "padding",
+            "output_padding",
+            "groups",
+            "dilation",
+            "padding_mode",
+        )
+        if transposed:
+            return conv_transpose_spec(**{k: p[k] for k in keys if k in p})
+        return conv_spec(**{k: p[k] for k in keys if k in p and k != "output_padding"})
+
+    @st.composite
+    def valid(draw: Any) -> dict[str, Any]:
+        n = draw(st.sampled_from(ndims))
+        g = draw(st.integers(1, max_groups))
+        ca, cb = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
+        k = tuple(draw(st.integers(1, max_kernel)) for _ in range(n))
+        s = tuple(draw(st.integers(1, max_stride)) for _ in range(n))
+        d = tuple(draw(st.integers(1, max_dilation)) for _ in range(n))
+        L = tuple(draw(st.integers(1, max_size)) for _ in range(n))
+        mode = draw(st.sampled_from(tuple(padding_modes)))
+        p: dict[str, Any] = {"stride": s, "dilation": d, "groups": g, "padding_mode": mode}
+        pads = []
+        if transposed:
+            op = tuple(draw(st.integers(0, max(sa, da) - 1)) for sa, da in zip(s, d))
+            p["output_padding"] = op
+            p["weight_shape"] = (ca * g, cb, *k)
+            p["input_shape"] = (ca * g, *L)
+            for La, Ka, sa, da, opa in zip(L, k, s, d, op):
+                full = input_index(La - 1, Ka - 1, sa, da, 0) + 1 + opa
+                b = draw(st.integers(0, min(full - 1, da * (Ka - 1) + 1)))
+                a = draw(st.integers(0, min(full - 1 - b, da * (Ka - 1) + 1))) if asymmetric else b
+                assume(b + a < full)
+                pads.append((b, a))
+        else:
+            p["weight_shape"] = (cb * g, ca, *k)
+            p["input_shape"] = (ca * g, *L)
+            for La, Ka, da in zip(L, k, d):
+                need = input_index(0, Ka - 1, 1, da, 0) + 1 - La  # padding needed for one output
+                lo = max(need, 0)
+                total = draw(st.integers(lo, lo + da * (Ka - 1) + 1))
+                b = draw(st.integers(0, total)) if asymmetric else total // 2
+                pads.append((b, total - b) if asymmetric else (b, b))
+                if not asymmetric and 2 * b < need:
+                    assume(False)
+        p["padding"] = tuple(pads)
+        try:
+            build(p)
+        except ConvolutionSpecError:
+            assume(False)  # padding-mode limits (reflect < size, …): rare
+        return p
+
+    if not invalid:
+        return valid()
+
+    @st.composite
+    def broken(draw: Any) -> InvalidParams:
+        p = dict(draw(valid()))
+        rules = _RULES if transposed else _CONV_RULES
+        rule = draw(st.sampled_from(rules))
+        n = len(p["stride"])
+        axis = draw(st.integers(0, n - 1))
+
+        def at(t: tuple[int, ...], v: int) -> tuple[int, ...]:
+            return (*t[:axis], v, *t[axis + 1 :])
+
+        ws, xs = list(p["weight_shape"]), list(p["input_shape"])
+        if rule == "stride must be positive":
+            p["stride"] = at(p["stride"], draw(st.integers(-2, 0)))
+        elif rule == "dilation must be positive":
+            p["dilation"] = at(p["dilation"], draw(st.integers(-2, 0)))
+        elif rule == "padding must not be negative":
+            b, a = p["padding"][axis]
+            p["padding"] = (*p["padding"][:axis], (-1 - b, a), *p["padding"][axis + 1 :])
+        elif rule == "groups must divide the channels":
+            c = ws[0]  # C_in (transposed) or C_out (forward): both must be divisible
+            g = draw(st.integers(2, c + 2).filter(lambda v: c % v != 0))
+            p["groups"] = g
+            if not transposed:
+                xs[0] = ws[1] * g  # keep the input consistent: only divisibility breaks
+        elif rule == "input channels must match the weight":
+            xs[0] += draw(st.sampled_from([-1, 1])) if xs[0] > 1 else 1
+        elif rule == "kernel_size must be positive":
+            ws[2 + axis] = 0
+        elif rule == "padding_mode must be known":
+            p["padding_mode"] = draw(st.sampled_from(["zero", "constant", "same", "Zeros"]))
+        elif rule == "one value per spatial axis":
+            p["stride"] = (*p["stride"], 1) if n > 1 or draw(st.booleans()) else (1, 1)
+        elif rule == "output_padding must be smaller than stride or dilation":
+            s, d = p["stride"][axis], p["dilation"][axis]
+            p["output_padding"] = at(p["output_padding"], max(s, d) + draw(st.integers(0, 2)))
+        elif rule == "the output must not be empty":
+            full = (
+                input_index(xs[1 + axis] - 1, ws[2 + axis] - 1, p["stride"][axis], p["dilation"][axis], 0) + 1
+            )
+            full += p["output_padding"][axis]
+            b = draw(st.integers(0, full))
+            p["padding"] = (*p["padding"][:axis], (b, full - b), *p["padding"][axis + 1 :])
+            p["padding_mode"] = "zeros"
+        elif rule == "the dilated kernel must fit in the padded input":
+            d = p["dilation"][axis]
+            ws[2 + axis] = max(ws[2 + axis], 2)
+            reach = input_index(0, ws[2 + axis] - 1, 1, d, 0) + 1
+            xs[1 + axis] = max(1, reach - 1 - sum(p["padding"][axis]))
+            if xs[1 + axis] + sum(p["padding"][axis]) >= reach:
+                p["padding"] = (*p["padding"][:axis], (0, 0), *p["padding"][axis + 1 :])
+                xs[1 + axis] = reach - 1
+            p["padding_mode"] = "zeros"
+        p["weight_shape"], p["input_shape"] = tuple(ws), tuple(xs)
+        out = InvalidParams(p)
+        out.rule = rule
+        return out
+
+    return broken()
