@@ -16,7 +16,8 @@ array([1., 1., 2., 1., 1.])
 """
 
 from .identities import im2col_matrix
-from .matrix import conv_matrix, conv_transpose_matrix
+from .matrix import MatrixTooLargeError, conv_matrix, conv_transpose_matrix
+from .operator import conv_operator, conv_transpose_operator
 from .ops import EquivalentConv, conv, conv_transpose, equivalent_conv
 from .spec import (
     ConvolutionSpecError,
@@ -33,12 +34,15 @@ __all__ = [
     "ConvTransposeSpec",
     "ConvolutionSpecError",
     "EquivalentConv",
+    "MatrixTooLargeError",
     "__version__",
     "conv",
     "conv_matrix",
+    "conv_operator",
     "conv_spec",
     "conv_transpose",
     "conv_transpose_matrix",
+    "conv_transpose_operator",
     "conv_transpose_spec",
     "equivalent_conv",
     "im2col_matrix",

@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .padding import source_index
 from .spec import (
+    ConvolutionSpecError,
     ConvSpec,
     ConvTransposeSpec,
     IntOrSeq,
@@ -35,9 +36,29 @@ from .spec import (
     input_index,
 )
 
-__all__ = ["conv_matrix", "conv_transpose_matrix"]
+__all__ = ["MatrixTooLargeError", "conv_matrix", "conv_transpose_matrix"]
 
 _INT32_MAX = np.iinfo(np.int32).max
+DEFAULT_MAX_NNZ = 2**28
+"""Default ``max_nnz`` of the builders: 268,435,456 nonzeros (about 3.2 GB as float64 CSR)."""
+
+
+class MatrixTooLargeError(ConvolutionSpecError):
+    """``C`` would exceed ``max_nnz``; raised before anything is built.
+
+    Attributes
+    ----------
+    nnz : int
+        The exact number of stored entries ``C`` (or the requested row block) would have.
+    nbytes : int
+        Bytes of its CSR arrays (``data``, ``indices``, ``indptr``).
+    max_nnz : int
+        The limit it exceeds.
+    """
+
+    def __init__(self, message: str, nnz: int, nbytes: int, max_nnz: int) -> None:
+        super().__init__(message)
+        self.nnz, self.nbytes, self.max_nnz = nnz, nbytes, max_nnz
 
 
 def _index_dtype(*extents: int) -> type[np.signedinteger[Any]]:
@@ -75,9 +96,11 @@ class _Pattern:
         return sp.csr_array((np.ones(n, dtype=np.int64), self.taps, np.arange(n + 1)), shape=(n, n_taps))
 
 
-def _axis_index(spec: ConvSpec, axis: int, rows: int) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
-    """Input position (rows × taps) and validity along one axis."""
-    o = np.arange(rows)[:, None]
+def _axis_index(
+    spec: ConvSpec, axis: int, rows: int, start: int = 0
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Input position (rows × taps) and validity along one axis, output rows ``start …``."""
+    o = np.arange(start, start + rows)[:, None]
     k = np.arange(spec.kernel_size[axis])[None, :]
     u = input_index(o, k, spec.stride[axis], spec.dilation[axis], spec.padding[axis][0])
     return source_index(u, spec.input_size[axis], spec.padding_mode)
@@ -85,6 +108,11 @@ def _axis_index(spec: ConvSpec, axis: int, rows: int) -> tuple[NDArray[np.intp],
 
 @functools.lru_cache(maxsize=8)
 def _pattern(spec: ConvSpec, rows_size: tuple[int, ...]) -> _Pattern:
+    return _build_pattern(spec, rows_size, 0)
+
+
+def _build_pattern(spec: ConvSpec, rows_size: tuple[int, ...], start: int) -> _Pattern:
+    """Pattern of the output box ``start ≤ o_0 < start + rows_size[0]``, all of the other axes."""
     n = spec.ndim
     c_in_g = spec.in_channels // spec.groups
     col_strides = [math.prod(spec.input_size[a + 1 :]) for a in range(n)]
@@ -94,7 +122,7 @@ def _pattern(spec: ConvSpec, rows_size: tuple[int, ...]) -> _Pattern:
     cols = np.zeros((1,) * len(grid), dtype=np.int64)
     valid = np.ones((1,) * len(grid), dtype=bool)
     for a in range(n):
-        index, ok = _axis_index(spec, a, rows_size[a])
+        index, ok = _axis_index(spec, a, rows_size[a], start if a == 0 else 0)
         shape = [1] * len(grid)
         shape[a], shape[n + 1 + a] = index.shape
         cols = cols + index.reshape(shape) * col_strides[a]
@@ -128,36 +156,220 @@ def _pattern(spec: ConvSpec, rows_size: tuple[int, ...]) -> _Pattern:
     return pattern
 
 
-def _assemble(spec: ConvSpec, weight: NDArray[Any], rows_size: tuple[int, ...]) -> sp.csr_array:
-    """CSR matrix of ``spec`` with ``rows_size`` output positions per axis."""
-    pattern = _pattern(spec, rows_size)
-    c_out, groups = spec.out_channels, spec.groups
-    block = (spec.in_channels // groups) * math.prod(spec.input_size)
-    n_rows = c_out * math.prod(rows_size)
+def _assemble(
+    spec: ConvSpec, weight: NDArray[Any], rows_size: tuple[int, ...], rows: tuple[int, int] | None = None
+) -> sp.csr_array:
+    """CSR matrix of ``spec`` with ``rows_size`` output positions per axis.
+
+    ``rows = (start, stop)`` builds only those rows of it (``C[start:stop]``, all
+    columns): whole output channels from the shared pattern, a partial channel at
+    either end from the pattern of just the output rows it covers.
+    """
+    c_out = spec.out_channels
+    per_channel = math.prod(rows_size)
+    start, stop = (0, c_out * per_channel) if rows is None else rows
+    segments = [
+        (c0, c1, _segment_pattern(spec, rows_size, p0, p1))
+        for c0, c1, p0, p1 in _segments(start, stop, per_channel)
+    ]
+    n_rows = stop - start
     n_cols = spec.in_channels * math.prod(spec.input_size)
-    nnz_t = pattern.cols.size
-    nnz = c_out * nnz_t
+    nnz = sum((c1 - c0) * pattern.cols.size for c0, c1, pattern in segments)
     idx = _index_dtype(nnz, n_rows, n_cols)
-
-    offsets = ((np.arange(c_out) // (c_out // groups)) * block).astype(idx) if c_out else np.zeros(0, idx)
-    indices = np.empty(nnz, dtype=idx)
-    np.add(pattern.cols.astype(idx)[None, :], offsets[:, None], out=indices.reshape(c_out, nnz_t))
-
     w = weight.reshape(c_out, -1)
-    if pattern.taps is not None:
-        data = np.empty((c_out, nnz_t), dtype=w.dtype)
-        np.take(w, pattern.taps, axis=1, out=data, mode="clip")
-    else:
-        assert pattern.mixing is not None
-        data = np.ascontiguousarray((pattern.mixing @ w.T).T, dtype=w.dtype)
-
+    indices = np.empty(nnz, dtype=idx)
+    data = np.empty(nnz, dtype=w.dtype)
     indptr = np.empty(n_rows + 1, dtype=idx)
     indptr[0] = 0
-    ends = np.cumsum(pattern.row_counts, dtype=idx)
-    np.add((np.arange(c_out, dtype=idx) * nnz_t)[:, None], ends[None, :], out=indptr[1:].reshape(c_out, -1))
-    C = sp.csr_array((data.reshape(-1), indices, indptr), shape=(n_rows, n_cols))
+    entry = row = 0
+    for c0, c1, pattern in segments:
+        n_ch, nnz_t, n_r = c1 - c0, pattern.cols.size, pattern.row_counts.size
+        _fill(
+            spec,
+            w,
+            pattern,
+            c0,
+            c1,
+            indices[entry : entry + n_ch * nnz_t].reshape(n_ch, nnz_t),
+            data[entry : entry + n_ch * nnz_t].reshape(n_ch, nnz_t),
+            indptr[1 + row : 1 + row + n_ch * n_r].reshape(n_ch, n_r),
+            entry,
+        )
+        entry += n_ch * nnz_t
+        row += n_ch * n_r
+    assert (entry, row) == (nnz, n_rows)
+    C = sp.csr_array((data, indices, indptr), shape=(n_rows, n_cols))
     C.has_canonical_format = True
     return C
+
+
+def _fill(
+    spec: ConvSpec,
+    w: NDArray[Any],
+    pattern: _Pattern,
+    c0: int,
+    c1: int,
+    indices: NDArray[Any],
+    data: NDArray[Any],
+    indptr: NDArray[Any],
+    base: int,
+) -> None:
+    """Write output channels ``c0:c1`` × ``pattern``'s rows into the CSR arrays (in place)."""
+    idx = indices.dtype
+    block = (spec.in_channels // spec.groups) * math.prod(spec.input_size)
+    c_out_g = spec.out_channels // spec.groups
+    offsets = ((np.arange(c0, c1) // c_out_g) * block).astype(idx)
+    np.add(pattern.cols.astype(idx)[None, :], offsets[:, None], out=indices)
+    if pattern.taps is not None:
+        np.take(w[c0:c1], pattern.taps, axis=1, out=data, mode="clip")
+    else:
+        assert pattern.mixing is not None
+        data[...] = (pattern.mixing @ w[c0:c1].T).T
+    ends = np.cumsum(pattern.row_counts, dtype=idx)
+    first = (base + np.arange(c1 - c0, dtype=idx) * pattern.cols.size).astype(idx)
+    np.add(first[:, None], ends[None, :], out=indptr)
+
+
+def _segments(start: int, stop: int, per_channel: int) -> list[tuple[int, int, int, int]]:
+    """Rows ``start:stop`` of C as ``(c0, c1, p0, p1)``: channels ``c0:c1`` × spatial rows ``p0:p1``.
+
+    >>> _segments(0, 12, 4), _segments(3, 9, 4), _segments(5, 6, 4)
+    ([(0, 3, 0, 4)], [(0, 1, 3, 4), (1, 2, 0, 4), (2, 3, 0, 1)], [(1, 2, 1, 2)])
+    """
+    if stop <= start or per_channel == 0:
+        return []
+    c0, p0 = divmod(start, per_channel)
+    c1, p1 = divmod(stop, per_channel)
+    if c0 == c1:
+        return [(c0, c0 + 1, p0, p1)]
+    out = []
+    if p0:
+        out.append((c0, c0 + 1, p0, per_channel))
+        c0 += 1
+    if c1 > c0:
+        out.append((c0, c1, 0, per_channel))
+    if p1:
+        out.append((c1, c1 + 1, 0, p1))
+    return out
+
+
+def _segment_pattern(spec: ConvSpec, rows_size: tuple[int, ...], p0: int, p1: int) -> _Pattern:
+    """Pattern of one output channel's spatial rows ``p0:p1`` (row-major over ``rows_size``)."""
+    per_channel = math.prod(rows_size)
+    if (p0, p1) == (0, per_channel):
+        return _pattern(spec, rows_size)
+    # The box of axis-0 rows that covers p0:p1, then the entries of p0:p1 inside it.
+    inner = per_channel // rows_size[0]
+    a0, a1 = p0 // inner, -(-p1 // inner)
+    box = _build_pattern(spec, (a1 - a0, *rows_size[1:]), a0)
+    lo, hi = p0 - a0 * inner, p1 - a0 * inner
+    ends = np.concatenate([[0], np.cumsum(box.row_counts)])
+    e0, e1 = int(ends[lo]), int(ends[hi])
+    return _Pattern(
+        box.cols[e0:e1],
+        box.row_counts[lo:hi],
+        None if box.taps is None else box.taps[e0:e1],
+        None if box.mixing is None else box.mixing[e0:e1],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Size estimate (before building anything) and the size guard
+# ---------------------------------------------------------------------------
+
+
+def _axis_counts(spec: ConvSpec, axis: int, rows: int) -> NDArray[np.int64]:
+    """Distinct input positions each output position reads along one axis.
+
+    With zero padding ``i = o·s + k·d − p`` grows with ``k``, so the valid taps are
+    distinct; other modes may send several taps to one position, which count once.
+    """
+    index, ok = _axis_index(spec, axis, rows)
+    if spec.padding_mode == "zeros":
+        return ok.sum(axis=1, dtype=np.int64)
+    ordered = np.sort(index, axis=1)
+    return 1 + (np.diff(ordered, axis=1) != 0).sum(axis=1, dtype=np.int64)
+
+
+def _nnz(spec: ConvSpec, rows_size: tuple[int, ...], start: int, stop: int) -> int:
+    """Exact number of entries in rows ``start:stop`` of C, from per-axis counts only.
+
+    The columns an output position ``o`` reaches are the product over axes of the
+    positions each axis reads, so a row holds ``C_in/g · ∏_a n_a(o_a)`` entries; the
+    sum over a row-major range needs only per-axis prefix sums (no per-row array).
+    """
+    counts = [_axis_counts(spec, a, n) for a, n in enumerate(rows_size)]
+    totals = [int(c.sum()) for c in counts]
+    c_in_g = spec.in_channels // spec.groups
+    per_channel = math.prod(rows_size)
+
+    def before(r: int) -> int:  # entries in the first r rows of C
+        channels, r = divmod(r, per_channel)
+        total, scale = channels * math.prod(totals), 1
+        for a, c in enumerate(counts):
+            q, r = divmod(r, math.prod(rows_size[a + 1 :]))
+            total += scale * int(c[:q].sum()) * math.prod(totals[a + 1 :])
+            if q == c.size:
+                break
+            scale *= int(c[q])
+        return c_in_g * total
+
+    return before(stop) - before(start) if stop > start else 0
+
+
+def _bytes(n: int) -> str:
+    """``1536`` → ``"1.5 kB"`` (decimal units)."""
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} B"
+
+
+def _resolve_rows(rows: slice | None, n_rows: int) -> tuple[int, int] | None:
+    if rows is None:
+        return None
+    if not isinstance(rows, slice) or rows.step not in (None, 1):
+        raise ConvolutionSpecError(
+            f"rows must be a slice with step 1 (a contiguous block of rows) or None; got rows={rows!r}"
+        )
+    start, stop, _ = rows.indices(n_rows)
+    return start, max(start, stop)
+
+
+def _build(
+    spec: ConvSpec,
+    weight: NDArray[Any],
+    rows_size: tuple[int, ...],
+    rows: slice | None,
+    max_nnz: int | None,
+    fn: str,
+    operator: str,
+) -> sp.csr_array:
+    """Estimate, refuse above ``max_nnz``, then assemble (the public builders' common path)."""
+    n_rows = spec.out_channels * math.prod(rows_size)
+    n_cols = spec.in_channels * math.prod(spec.input_size)
+    block = _resolve_rows(rows, n_rows)
+    if max_nnz is not None:
+        if isinstance(max_nnz, bool) or not isinstance(max_nnz, (int, np.integer)) or max_nnz < 0:
+            raise ConvolutionSpecError(
+                f"max_nnz must be a non-negative integer or None; got max_nnz={max_nnz!r}"
+            )
+        start, stop = (0, n_rows) if block is None else block
+        nnz = _nnz(spec, rows_size, start, stop)
+        if nnz > max_nnz:
+            idx = np.dtype(_index_dtype(nnz, stop - start, n_cols))
+            nbytes = nnz * (weight.dtype.itemsize + idx.itemsize) + (stop - start + 1) * idx.itemsize
+            what = "C" if block is None else f"rows {start}:{stop} of C"
+            raise MatrixTooLargeError(
+                f"{fn}: {what} would have {nnz:,} nonzeros, {nbytes:,} bytes as CSR "
+                f"({_bytes(nbytes)}: {weight.dtype} data, {idx} indices), over max_nnz={max_nnz:,}; "
+                f"apply it without building it with tconvmat.{operator}(...) (a scipy LinearOperator), "
+                f"build it in pieces with rows=slice(start, stop), or pass max_nnz=None",
+                nnz,
+                nbytes,
+                max_nnz,
+            )
+    return _assemble(spec, weight, rows_size, block)
 
 
 def _as_weight(weight: ArrayLike) -> NDArray[Any]:
@@ -178,6 +390,9 @@ def conv_matrix(
     dilation: IntOrSeq = 1,
     groups: int = 1,
     padding_mode: str = "zeros",
+    *,
+    rows: slice | None = None,
+    max_nnz: int | None = DEFAULT_MAX_NNZ,
 ) -> sp.csr_array:
     """Sparse matrix ``C`` of a convolution: ``conv(x).reshape(N, -1) == x.reshape(N, -1) @ C.T``.
 
@@ -190,6 +405,12 @@ def conv_matrix(
     stride, padding, dilation, groups, padding_mode
         As in :func:`tconvmat.conv` (``torch.nn.functional.conv*d`` plus
         ``padding_mode`` of ``torch.nn.Conv*d``).
+    rows : slice, optional
+        Build only these rows, ``C[rows]`` (all columns), without building the
+        rest; step 1.  Blocks stack back to ``C`` with ``scipy.sparse.vstack``.
+    max_nnz : int or None, default 2**28
+        Refuse (before building anything) if ``C``, or the requested row block,
+        would have more nonzeros than this; ``None`` lifts the limit.
 
     Returns
     -------
@@ -197,9 +418,18 @@ def conv_matrix(
         Rows ``(c_out, *o)``, columns ``(c_in, *i)``, both row-major; canonical
         (sorted, no duplicates); int32 indices where they fit.
 
+    Raises
+    ------
+    MatrixTooLargeError
+        A :class:`~tconvmat.spec.ConvolutionSpecError` naming the exact number of
+        nonzeros and the bytes ``C`` would take, if that exceeds ``max_nnz``.
+    ConvolutionSpecError
+        For invalid parameters.
+
     See Also
     --------
     conv_transpose_matrix, tconvmat.conv
+    tconvmat.conv_operator : the same linear map, matrix-free.
 
     Notes
     -----
@@ -227,10 +457,20 @@ def conv_matrix(
     >>> from tconvmat import conv
     >>> bool(np.array_equal(C @ x, conv(x[None], np.array([[[1, 2, 3]]]), padding=1).ravel()))
     True
+
+    Row blocks, and the size guard:
+
+    >>> conv_matrix(np.array([[[1, 2, 3]]]), (1, 4), padding=1, rows=slice(1, 3)).toarray()
+    array([[1, 2, 3, 0],
+           [0, 1, 2, 3]])
+    >>> conv_matrix(np.ones((16, 16, 3, 3)), (16, 512, 512), padding=1)
+    Traceback (most recent call last):
+    ...
+    tconvmat.matrix.MatrixTooLargeError: conv_matrix: C would have 602,407,936 nonzeros, 7,245,672,452 bytes as CSR (7.2 GB: float64 data, int32 indices), over max_nnz=268,435,456; apply it without building it with tconvmat.conv_operator(...) (a scipy LinearOperator), build it in pieces with rows=slice(start, stop), or pass max_nnz=None
     """
     w = _as_weight(weight)
     spec = conv_spec(w.shape, input_shape, stride, padding, dilation, groups, padding_mode)
-    return _assemble(spec, w, spec.output_size)
+    return _build(spec, w, spec.output_size, rows, max_nnz, "conv_matrix", "conv_operator")
 
 
 def conv_transpose_matrix(
@@ -243,6 +483,9 @@ def conv_transpose_matrix(
     dilation: IntOrSeq = 1,
     output_size: tuple[int, ...] | None = None,
     padding_mode: str = "zeros",
+    *,
+    rows: slice | None = None,
+    max_nnz: int | None = DEFAULT_MAX_NNZ,
 ) -> sp.csr_array:
     """Sparse ``C`` with ``conv_transpose(x).reshape(N, -1) == x.reshape(N, -1) @ C``.
 
@@ -258,14 +501,24 @@ def conv_transpose_matrix(
         ``(C_in, *spatial)`` of the transposed convolution's input.
     stride, padding, output_padding, groups, dilation, output_size, padding_mode
         As in :func:`tconvmat.conv_transpose`.
+    rows : slice, optional
+        Build only ``C[rows]`` (step 1), as in :func:`conv_matrix`.
+    max_nnz : int or None, default 2**28
+        Refuse above this many nonzeros, as in :func:`conv_matrix`.
 
     Returns
     -------
     scipy.sparse.csr_array, shape (C_in·∏L_in, C_out·∏L_out)
 
+    Raises
+    ------
+    MatrixTooLargeError
+        If ``C`` (or the row block) would have more than ``max_nnz`` nonzeros.
+
     See Also
     --------
     conv_matrix, tconvmat.conv_transpose
+    tconvmat.conv_transpose_operator : the same linear map, matrix-free.
 
     Notes
     -----
@@ -288,7 +541,9 @@ def conv_transpose_matrix(
     spec = conv_transpose_spec(
         w.shape, input_shape, stride, padding, output_padding, groups, dilation, output_size, padding_mode
     )
-    return _transpose_matrix(spec, w)
+    return _build(
+        spec.adjoint, w, spec.input_size, rows, max_nnz, "conv_transpose_matrix", "conv_transpose_operator"
+    )
 
 
 def _transpose_matrix(spec: ConvTransposeSpec, weight: NDArray[Any]) -> sp.csr_array:

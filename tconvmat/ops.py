@@ -15,6 +15,7 @@ others:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,7 +83,12 @@ def _finish(y: NDArray[Any], bias: NDArray[Any] | None, unbatched: bool, ndim: i
 
 
 def _taps(kernel_size: tuple[int, ...]) -> Sequence[tuple[int, ...]]:
-    return list(np.ndindex(*kernel_size))
+    return _tap_list(tuple(kernel_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _tap_list(kernel_size: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    return tuple(np.ndindex(*kernel_size))
 
 
 def _tap_slices(
@@ -95,18 +101,87 @@ def _tap_slices(
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _blocks(
+    kernel_size: tuple[int, ...],
+    count: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    per_row: int,
+) -> tuple[tuple[slice, tuple[tuple[slice, ...], ...]], ...]:
+    """Blocks of positions along axis 0, each with its slice and every tap's padded slices.
+
+    A block holds as many axis-0 positions as keep ``per_row`` elements each under
+    :data:`_BLOCK` (at least one), so the per-block buffers stay cache-sized and the
+    extra memory of a route stays bounded whatever the problem size.
+    """
+    step = max(1, _BLOCK // max(per_row, 1))
+    out = []
+    for lo in range(0, count[0], step):
+        hi = min(count[0], lo + step)
+        first = tuple(
+            (
+                _span(lo, hi, k[0], stride[0], dilation[0]),
+                *_tap_slices(k[1:], count[1:], stride[1:], dilation[1:]),
+            )
+            for k in _tap_list(kernel_size)
+        )
+        out.append((slice(lo, hi), first))
+    return tuple(out)
+
+
+def _span(lo: int, hi: int, k: int, stride: int, dilation: int) -> slice:
+    """Padded positions ``o·s + k·d`` for ``lo ≤ o < hi`` along one axis."""
+    return slice(
+        input_index(lo, k, stride, dilation, 0), input_index(hi - 1, k, stride, dilation, 0) + 1, stride
+    )
+
+
+_BLOCK = 2**18
+"""Elements of a route's per-block buffer (im2col columns, or scattered kernel copies)."""
+
+
+def _plain(value: Any) -> bool:
+    """Built from exact ``int``/``str``/``None`` only, so equal means identical to the validator."""
+    if value is None or type(value) in (int, str):
+        return True
+    return type(value) is tuple and all(_plain(v) for v in value)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached(make: Any, *args: Any) -> Any:
+    return make(*args)
+
+
+def _spec(make: Any, *args: Any) -> Any:
+    """``make(*args)``, memoised for plain arguments (small problems are validation-bound).
+
+    Only exact ints, strings, None and tuples of them are keys: ``True == 1`` and
+    ``2.0 == 2`` must still reach the validator, which refuses them.  Errors are
+    never cached.
+    """
+    return _cached(make, *args) if _plain(args) else make(*args)
+
+
 def _gather(x: NDArray[Any], w: NDArray[Any], spec: ConvSpec) -> NDArray[Any]:
-    """Forward convolution (``x`` batched): one matrix product per kernel tap."""
+    """Forward convolution (``x`` batched): im2col, one matrix product per block of rows."""
     n, g = x.shape[0], spec.groups
     c_in_g, c_out_g = spec.in_channels // g, spec.out_channels // g
     out = spec.output_size
+    taps = math.prod(spec.kernel_size)
     xp = pad(x, spec.padding, spec.padding_mode)
     xg = xp.reshape(n, g, c_in_g, *xp.shape[2:])
-    wg = w.reshape(g, c_out_g, c_in_g, math.prod(spec.kernel_size))
-    y = np.zeros((n, g, c_out_g, math.prod(out)), dtype=np.result_type(x, w))
-    for t, k in enumerate(_taps(spec.kernel_size)):
-        xk = xg[(Ellipsis, *_tap_slices(k, out, spec.stride, spec.dilation))]
-        y += wg[..., t] @ xk.reshape(n, g, c_in_g, math.prod(out))
+    wg = w.reshape(g, c_out_g, c_in_g * taps)
+    y = np.empty((n, g, c_out_g, *out), dtype=np.result_type(x, w))
+    rest = out[1:]
+    per_row = n * g * c_in_g * taps * math.prod(rest)
+    for rows, tap_slices in _blocks(spec.kernel_size, out, spec.stride, spec.dilation, per_row):
+        m = rows.stop - rows.start
+        cols = np.empty((n, g, c_in_g, taps, m, *rest), dtype=x.dtype)
+        for t, sl in enumerate(tap_slices):
+            cols[:, :, :, t] = xg[(Ellipsis, *sl)]
+        target = y[:, :, :, rows].reshape(n, g, c_out_g, m * math.prod(rest))
+        np.matmul(wg, cols.reshape(n, g, c_in_g * taps, m * math.prod(rest)), out=target)
     return y.reshape(n, spec.out_channels, *out)
 
 
@@ -116,13 +191,18 @@ def _scatter(x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec) -> NDArr
     c_in_g, c_out_g = spec.in_channels // g, spec.out_channels // g
     size = spec.input_size
     taps = math.prod(spec.kernel_size)
-    xg = x.reshape(n, g, c_in_g, math.prod(size))
+    xg = x.reshape(n, g, c_in_g, *size)
     wt = np.swapaxes(w.reshape(g, c_in_g, c_out_g * taps), -1, -2)  # (g, c_out_g·∏K, c_in_g)
-    cols = (wt @ xg).reshape(n, g, c_out_g, taps, *size)  # every tap's copy, at once
     full = tuple(L + pb + pa for L, (pb, pa) in zip(spec.output_size, spec.padding))
-    buf = np.zeros((n, g, c_out_g, *full), dtype=cols.dtype)
-    for t, k in enumerate(_taps(spec.kernel_size)):
-        buf[(Ellipsis, *_tap_slices(k, size, spec.stride, spec.dilation))] += cols[:, :, :, t]
+    buf = np.zeros((n, g, c_out_g, *full), dtype=np.result_type(x, w))
+    rest = size[1:]
+    per_row = n * g * c_out_g * taps * math.prod(rest)
+    for rows, tap_slices in _blocks(spec.kernel_size, size, spec.stride, spec.dilation, per_row):
+        m = rows.stop - rows.start
+        xb = xg[:, :, :, rows].reshape(n, g, c_in_g, m * math.prod(rest))
+        cols = (wt @ xb).reshape(n, g, c_out_g, taps, m, *rest)  # every tap's copy, at once
+        for t, sl in enumerate(tap_slices):
+            buf[(Ellipsis, *sl)] += cols[:, :, :, t]
     return fold(buf.reshape(n, spec.out_channels, *full), spec.padding, spec.padding_mode)
 
 
@@ -282,7 +362,7 @@ def conv(
     """
     w = _weight(weight, "(C_out, C_in/groups, *kernel)")
     x, unbatched = _batched(input, w.ndim - 2, "conv")
-    spec = conv_spec(w.shape, x.shape[1:], stride, padding, dilation, groups, padding_mode)
+    spec = _spec(conv_spec, w.shape, x.shape[1:], stride, padding, dilation, groups, padding_mode)
     b = _bias(bias, spec.out_channels)
     return _finish(_gather(x, w, spec), b, unbatched, spec.ndim)
 
@@ -339,8 +419,17 @@ def conv_transpose(
     """
     w = _weight(weight, "(C_in, C_out/groups, *kernel)")
     x, unbatched = _batched(input, w.ndim - 2, "conv_transpose")
-    spec = conv_transpose_spec(
-        w.shape, x.shape[1:], stride, padding, output_padding, groups, dilation, output_size, padding_mode
+    spec = _spec(
+        conv_transpose_spec,
+        w.shape,
+        x.shape[1:],
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        output_size,
+        padding_mode,
     )
     b = _bias(bias, spec.out_channels)
     route = _ROUTES.get(method or "scatter")

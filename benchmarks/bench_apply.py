@@ -1,0 +1,156 @@
+"""Applying a transposed convolution: tconvmat's routes beside single-threaded PyTorch.
+
+Run from the repository root:
+
+    python benchmarks/bench_apply.py              # one thread for NumPy's BLAS and for PyTorch
+    python benchmarks/bench_apply.py --threads 2  # both libraries with 2 threads
+    python benchmarks/bench_apply.py --quick      # fewer repeats
+
+The BLAS thread count must be fixed before NumPy is imported, so this script sets
+``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS`` / ``MKL_NUM_THREADS`` (and checks them
+with threadpoolctl when it is installed) and calls ``torch.set_num_threads`` with the
+same count: both sides get the same cores.
+
+Columns (times per call, best of several; the ratios are what to read):
+
+scatter
+    ``tconvmat.conv_transpose`` default route: one GEMM for all taps, then one
+    strided add per tap (col2im);
+flipped
+    ``method="flipped"``: the stride-1 convolution of the zero-inserted input with
+    the flipped kernel (the graph rewrite a compiler does);
+C.T @ x
+    the sparse matrix product with ``C`` built beforehand (build time excluded);
+torch
+    ``torch.nn.functional.conv_transpose{1,2}d`` on the same float32 data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("--threads", type=int, default=1, help="threads for NumPy's BLAS and for PyTorch")
+parser.add_argument("--quick", action="store_true", help="fewer repeats")
+ARGS = parser.parse_args()
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(ARGS.threads)
+
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the working tree's tconvmat
+import tconvmat as tcm  # noqa: E402
+
+
+def blas_threads() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return f"OPENBLAS_NUM_THREADS={ARGS.threads} set before importing NumPy (threadpoolctl not installed)"
+    info = [f"{p['internal_api']}={p['num_threads']}" for p in threadpool_info()]
+    return "threadpoolctl: " + ", ".join(info)
+
+
+def best_time(fn: Callable[[], object], repeat: int) -> float:
+    """Best per-call time over ``repeat`` runs of enough calls to last ≥ 20 ms."""
+    fn()
+    n, t = 1, 0.0
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        t = time.perf_counter() - t0
+        if t >= 0.02:
+            break
+        n *= 2 if t == 0 else max(2, int(0.025 / t))
+    best = t / n
+    for _ in range(repeat - 1):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
+# name, batch, channels in → out, spatial size, kernel, stride, padding, output_padding
+CASES: list[tuple[str, int, int, tuple[int, ...], tuple[int, ...], int, int, int]] = [
+    ("1-D 1→1, L=16, K=3", 1, 1, (16,), (3,), 2, 1, 1),
+    ("2-D 1→1, 8×8, 3×3", 1, 1, (8, 8), (3, 3), 2, 1, 1),
+    ("2-D 1→1, 32×32, 3×3", 1, 1, (32, 32), (3, 3), 2, 1, 1),
+    ("2-D 1→1, 32×32, 3×3", 8, 1, (32, 32), (3, 3), 2, 1, 1),
+    ("2-D 16→16, 32×32, 3×3", 1, 16, (32, 32), (3, 3), 2, 1, 1),
+    ("2-D 16→16, 32×32, 3×3", 8, 16, (32, 32), (3, 3), 2, 1, 1),
+    ("2-D 64→64, 32×32, 3×3", 1, 64, (32, 32), (3, 3), 2, 1, 1),
+    ("2-D 64→64, 32×32, 3×3", 8, 64, (32, 32), (3, 3), 2, 1, 1),
+]
+
+
+def measure(torch, x: np.ndarray, w: np.ndarray, kw: dict[str, int], repeat: int) -> tuple[float, ...]:
+    """Times of scatter, flipped, C.T @ x (C prebuilt) and PyTorch, after checking they agree."""
+    CT = tcm.conv_transpose_matrix(w, x.shape[1:], **kw).T.tocsr()
+    f = getattr(torch.nn.functional, f"conv_transpose{x.ndim - 2}d")
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    ref = f(xt, wt, **kw).numpy()
+
+    def via_matrix() -> np.ndarray:
+        return (CT @ x.reshape(x.shape[0], -1).T).T.reshape(ref.shape)
+
+    def scatter() -> np.ndarray:
+        return tcm.conv_transpose(x, w, **kw)
+
+    def flipped() -> np.ndarray:
+        return tcm.conv_transpose(x, w, **kw, method="flipped")
+
+    for route in (scatter, flipped, via_matrix):
+        np.testing.assert_allclose(route(), ref, rtol=1e-4, atol=1e-4)
+    with torch.no_grad():
+        t_torch = best_time(lambda: f(xt, wt, **kw), repeat)
+    return best_time(scatter, repeat), best_time(flipped, repeat), best_time(via_matrix, repeat), t_torch
+
+
+def main() -> None:
+    import torch
+
+    torch.set_num_threads(ARGS.threads)
+    repeat = 3 if ARGS.quick else 7
+    rng = np.random.default_rng(0)
+    print(f"NumPy {np.__version__}, PyTorch {torch.__version__}, Python {sys.version.split()[0]}")
+    print(f"threads: torch.set_num_threads({torch.get_num_threads()}); NumPy BLAS: {blas_threads()}")
+    print("stride 2, padding 1, output_padding 1 (×2 upsampling), float32; times per call")
+    print()
+    head = f"{'case':24} {'N':>2} {'scatter':>9} {'flipped':>9} {'C.T @ x':>9} {'torch':>9}   {'scatter÷torch':>13} {'C.T@x÷torch':>11}"
+    print(head)
+    rows = []
+    for name, n, c, size, kernel, s, p, op in CASES:
+        x = rng.standard_normal((n, c, *size)).astype(np.float32)
+        w = rng.standard_normal((c, c, *kernel)).astype(np.float32)
+        times = measure(torch, x, w, {"stride": s, "padding": p, "output_padding": op}, repeat)
+        t_scatter, t_flipped, t_matrix, t_torch = times
+        rows.append((name, n, c, t_scatter / t_torch))
+        print(
+            f"{name:24} {n:>2} {t_scatter * 1e6:7.0f}µs {t_flipped * 1e6:7.0f}µs {t_matrix * 1e6:7.0f}µs "
+            f"{t_torch * 1e6:7.0f}µs   {t_scatter / t_torch:12.2f}× {t_matrix / t_torch:10.2f}×"
+        )
+    print()
+    print("ratio = our time ÷ PyTorch's time (< 1: faster than PyTorch)")
+    print(
+        "targets: default route (scatter) ≤ 3× PyTorch for 16 and 64 channels; < 1× for 1 channel at small sizes"
+    )
+    for label, ok in (
+        ("16 and 64 channels within 3×", all(r <= 3 for _, _, c, r in rows if c >= 16)),
+        (
+            "1 channel, small sizes (≤ 8×8 / L=16, batch 1) faster",
+            all(r < 1 for nm, n, c, r in rows if c == 1 and "32×32" not in nm),
+        ),
+    ):
+        print(f"  {label}: {'holds' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
