@@ -811,7 +811,8 @@ def _expressions_text(problem: Problem, limit: int = 12) -> str:
     lines = []
     flat = list(np.ndindex(*ys.shape))
     for idx in flat[:limit]:
-        lines.append(f"y[{', '.join(map(str, idx))}] = {ys[idx]}")
+        line = f"y[{', '.join(map(str, idx))}] = {ys[idx]}"
+        lines.extend(textwrap.wrap(line, WIDTH - 2, subsequent_indent="    ", break_long_words=False))
     if len(flat) > limit:
         lines.append(f"… ({len(flat) - limit} more)")
     return "\n".join(lines)

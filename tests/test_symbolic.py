@@ -1,0 +1,162 @@
+"""The symbolic layer: golden expressions, exact agreement with the numeric routes, checked derivations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tconvmat as tcm
+from tconvmat import symbolic as sym
+from tconvmat.identities import overlap_counts
+
+from .cases import cases
+
+P = sym.PARAMS
+x0, x1 = sympy.symbols("x0 x1")
+w0, w1, w2 = sympy.symbols("w0 w1 w2")
+
+
+@pytest.mark.parametrize(
+    ("stride", "expected"),
+    [
+        (1, [w0 * x0, w1 * x0 + w0 * x1, w2 * x0 + w1 * x1, w2 * x1]),
+        (2, [w0 * x0, w1 * x0, w2 * x0 + w0 * x1, w1 * x1, w2 * x1]),
+        (4, [w0 * x0, w1 * x0, w2 * x0, 0, w0 * x1, w1 * x1, w2 * x1]),
+    ],
+)
+def test_learner_examples_golden(stride, expected):
+    y = sym.conv_transpose_expressions(sym.input_symbols((1, 2)), sym.weight_symbols((1, 1, 3)), stride=stride)
+    assert y.shape == (1, len(expected))
+    assert [sympy.expand(e - f) for e, f in zip(y[0], expected)] == [0] * len(expected)
+    ones = {x0: 1, x1: 1, w0: 1, w1: 1, w2: 1}
+    numeric = tcm.conv_transpose(np.ones((1, 1, 2), np.int64), np.ones((1, 1, 3), np.int64), stride=stride)
+    assert [int(e.subs(ones)) for e in y[0]] == numeric[0, 0].tolist()
+
+
+def _substitute(exprs, values):
+    f = np.frompyfunc(lambda e: int(sympy.sympify(e).xreplace(values)), 1, 1)
+    return f(exprs).astype(np.int64)
+
+
+def _draw(case, seed, symbolic_x, symbolic_w):
+    rng = np.random.default_rng(seed)
+    xv = rng.integers(-3, 4, case.x_shape)
+    wv = rng.integers(-3, 4, case.weight_shape)
+    xs = sym.input_symbols(case.x_shape) if symbolic_x else xv
+    ws = sym.weight_symbols(case.weight_shape) if symbolic_w else wv
+    values = {}
+    if symbolic_x:
+        values.update(zip(xs.ravel().tolist(), map(sympy.Integer, xv.ravel().tolist())))
+    if symbolic_w:
+        values.update(zip(ws.ravel().tolist(), map(sympy.Integer, wv.ravel().tolist())))
+    return xs, ws, xv, wv, values
+
+
+@given(
+    case=cases(modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, output_size=True,
+               max_channels=2),
+    seed=st.integers(0, 2**32 - 1), which=st.sampled_from([(True, True), (True, False), (False, True)]),
+)
+def test_conv_transpose_expressions_equal_numeric_exactly(case, seed, which):
+    xs, ws, xv, wv, values = _draw(case, seed, *which)
+    y = sym.conv_transpose_expressions(xs, ws, **case.kwargs)
+    np.testing.assert_array_equal(_substitute(y, values), tcm.conv_transpose(xv, wv, **case.kwargs))
+
+
+@given(
+    case=cases(kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_conv_expressions_equal_numeric_exactly(case, seed):
+    xs, ws, xv, wv, values = _draw(case, seed, True, True)
+    y = sym.conv_expressions(xs, ws, **case.kwargs)
+    np.testing.assert_array_equal(_substitute(y, values), tcm.conv(xv, wv, **case.kwargs))
+
+
+@given(case=cases(modes=("zeros", "reflect"), asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1))
+def test_symbolic_matrix_equals_sparse_matrix(case, seed):
+    _, ws, _, wv, values = _draw(case, seed, False, True)
+    M = sym.conv_transpose_matrix(ws, case.input_shape, **case.kwargs)
+    C = tcm.conv_transpose_matrix(wv, case.input_shape, **case.kwargs)
+    assert M.shape == C.shape
+    np.testing.assert_array_equal(np.array(M.xreplace(values).tolist(), dtype=np.int64), C.toarray())
+
+
+def test_bias_and_mixed_numbers():
+    y = sym.conv_transpose_expressions(np.array([[2, 0]]), sym.weight_symbols((1, 1, 2)), bias=[sympy.Symbol("b")])
+    assert y.tolist() == [[2 * sympy.Symbol("w0") + sympy.Symbol("b"), 2 * sympy.Symbol("w1") + sympy.Symbol("b"),
+                           sympy.Symbol("b")]]
+
+
+def test_errors_are_shared_with_the_numeric_layer():
+    with pytest.raises(tcm.ConvolutionSpecError, match="output_padding must be smaller"):
+        sym.conv_transpose_expressions(sym.input_symbols((1, 2)), sym.weight_symbols((1, 1, 3)), output_padding=1)
+    with pytest.raises(tcm.ConvolutionSpecError, match="derivation name must be one of"):
+        sym.derivation("nope")
+
+
+def test_hostile_symbol_names_are_accepted():
+    x = np.array([[sympy.Symbol("a_b%c&#"), sympy.Symbol("\\x{")]], dtype=object)
+    y = sym.conv_transpose_expressions(x, np.ones((1, 1, 2), np.int64))
+    assert y.shape == (1, 3)
+
+
+@pytest.mark.parametrize("name", ["output_length", "matrix_element", "flipped_kernel", "round_trip"])
+def test_every_derivation_step_verifies(name):
+    d = sym.derivation(name)
+    assert d.steps and d.verified
+    assert all(isinstance(step.statement, sympy.Basic) and step.justification and step.check for step in d.steps)
+
+
+def test_a_false_step_is_caught():
+    assert not sym.verify_equal(P.L_in * P.s, (P.L_in - 1) * P.s)
+    assert not sym.verify_equal(sym.transposed_length(), sym.transposed_length() + P.s)
+    assert sym.verify_equal((P.L_in - 1) * P.s + 1, P.L_in * P.s - P.s + 1)
+
+
+def test_length_formula_is_derived_and_not_the_slip():
+    L_out = sym.transposed_length()
+    slip = P.L_in * P.s - 2 * P.p + P.d * (P.K - 1) + P.op + 1
+    assert sympy.simplify(L_out - slip) == -P.s
+    pl, pr = sym.flipped_pads()
+    assert sympy.expand(pl - (P.d * (P.K - 1) - P.p)) == 0
+    assert sympy.expand(pr - (P.d * (P.K - 1) - P.p + P.op)) == 0
+
+
+@given(L=st.integers(1, 9), K=st.integers(1, 5), s=st.integers(1, 4), p=st.integers(0, 4), d=st.integers(1, 3),
+       op=st.integers(0, 3))
+def test_derived_length_equals_torch(torch, L, K, s, p, d, op):
+    if op >= max(s, d):
+        return
+    n = int(sym.transposed_length().subs({P.L_in: L, P.K: K, P.s: s, P.p: p, P.d: d, P.op: op}))
+    if n <= 0:
+        return
+    y = torch.nn.functional.conv_transpose1d(torch.zeros(1, 1, L), torch.zeros(1, 1, K), stride=s, padding=p,
+                                             output_padding=op, dilation=d)
+    assert y.shape[-1] == n
+    if op < s:  # round trip
+        back = sym.forward_length(sympy.Integer(n)).subs({P.K: K, P.s: s, P.p: p, P.d: d})
+        assert back == L
+
+
+@given(K=st.integers(1, 7), s=st.integers(1, 4), d=st.integers(1, 3))
+def test_overlap_count_formula_matches_counts(K, s, d):
+    counts = [int(sym.overlap_count(phi).subs({P.K: K, P.s: s, P.d: d}).doit()) for phi in range(s)]
+    assert counts == overlap_counts(K, s, d).tolist()
+
+
+@given(case=cases(asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1))
+def test_fast_canonical_construction_is_identical_to_sympy_evaluation(case, seed):
+    """The all-symbols fast path builds exactly the objects SymPy's own arithmetic builds."""
+    xs = sym.input_symbols(case.x_shape)
+    ws = sym.weight_symbols(case.weight_shape)
+    fast = sym.conv_transpose_expressions(xs, ws, **case.kwargs)
+    C = sym.conv_transpose_matrix(ws, case.input_shape, **case.kwargs)
+    xb = xs if case.batch is not None else xs[None]
+    for n in range(xb.shape[0]):
+        slow = [sympy.Add(*[C[r, c] * v for r, v in enumerate(xb[n].ravel().tolist())]) for c in range(C.shape[1])]
+        got = (fast if case.batch is not None else fast[None])[n].ravel().tolist()
+        assert got == slow  # structural equality: same args in the same order
