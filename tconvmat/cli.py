@@ -799,12 +799,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def _expressions_text(problem: Problem, limit: int = 12) -> str:
     try:
         sym = _symbolic()
-        x = problem.x if problem.x.dtype == object else sym.input_symbols(problem.x.shape, name="x")
-        w = (
-            problem.weight
-            if problem.weight.dtype == object
-            else sym.weight_symbols(problem.weight.shape, name="w")
-        )
+        # With symbolic values given, show them as given (numbers and symbols mixed);
+        # otherwise the general expressions in x and w.
+        x = problem.x if problem.symbolic else sym.input_symbols(problem.x.shape, name="x")
+        w = problem.weight if problem.symbolic else sym.weight_symbols(problem.weight.shape, name="w")
         ys = np.asarray(sym.conv_transpose_expressions(x, w, **problem.kwargs))
     except (UsageError, AttributeError, ImportError):
         return "(tconvmat.symbolic unavailable)"
