@@ -30,6 +30,7 @@ from . import __version__
 from .matrix import conv_matrix, conv_transpose_matrix
 from .ops import METHODS, conv, conv_transpose, equivalent_conv
 from .spec import ConvolutionSpecError, ConvSpec, ConvTransposeSpec, conv_spec, conv_transpose_spec
+from .testing import IdentityCheck, IdentityReport, _check
 
 WIDTH = 79
 TEX_INSTALL = (
@@ -543,15 +544,6 @@ def _flipped_story(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class Check:
-    """One identity checked on one problem."""
-
-    name: str
-    status: str  # "pass", "fail" or "skip"
-    detail: str = ""
-
-
 def _agree(expected: np.ndarray, got: np.ndarray) -> bool:
     if expected.shape != got.shape:
         return False
@@ -560,15 +552,7 @@ def _agree(expected: np.ndarray, got: np.ndarray) -> bool:
     return bool(np.allclose(expected, got, rtol=1e-10, atol=1e-9))
 
 
-def _check(name: str, fn: Callable[[], bool | str]) -> Check:
-    """Run one check: True → pass, False → fail, a string → skipped for that reason."""
-    result = fn()
-    if isinstance(result, str):
-        return Check(name, "skip", result)
-    return Check(name, "pass" if result else "fail")
-
-
-def _checks(problem: Problem) -> list[Check]:
+def _checks(problem: Problem) -> list[IdentityCheck]:
     """Every identity on this problem: routes, adjointness, sub-pixel, symbolic, oracles."""
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
@@ -732,13 +716,8 @@ def _onnx_check(problem: Problem, reference: np.ndarray) -> bool | str:
     return _agree(reference.astype(np.float64), np.asarray(y)[0])
 
 
-def _check_lines(checks: Sequence[Check]) -> str:
-    w0 = max(len(c.name) for c in checks) + 2
-    words = {"pass": "agrees", "fail": "DISAGREES", "skip": "skipped"}
-    lines = []
-    for c in checks:
-        detail = f" ({c.detail})" if c.detail else ""
-        lines.append(f"{c.name.ljust(w0)}{words[c.status]}{detail}")
+def _check_lines(checks: Sequence[IdentityCheck]) -> str:
+    lines = str(IdentityReport({}, tuple(checks))).splitlines()
     return "\n".join(line if len(line) <= WIDTH - 2 else line[: WIDTH - 3] + "…" for line in lines)
 
 
