@@ -1,0 +1,517 @@
+"""Fragments: matrices, vectors, ``y = Cᵀx``, element expressions, derivations.
+
+Numbers and SymPy expressions are printed by :func:`sympy.latex`; structure comes
+from :mod:`tconvmat.latex._builder`.  Large matrices and vectors are elided with
+``\\cdots``, ``\\vdots`` and ``\\ddots``: only the kept rows and columns are ever
+read (from CSR), so a huge ``C`` gives a small fragment, fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import scipy.sparse as sp
+import sympy
+from sympy.printing.latex import LatexPrinter
+
+from ._builder import Tex, environment, join, math_name, text
+
+__all__ = ["derivation", "expressions", "matrix", "transpose_product", "vector"]
+
+Zero = Literal["0", "cdot", "blank"]
+_ZERO_TEX = {"0": "0", "cdot": r"\cdot", "blank": ""}
+_AMS_MAX_COLS = 10  # amsmath's default MaxMatrixCols
+_REL = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq"}
+
+
+class StepLike(Protocol):
+    """What :func:`derivation` reads from a step (``tconvmat.symbolic.Step``)."""
+
+    statement: Any
+    justification: str
+    check: str
+    verified: bool
+
+
+class DerivationLike(Protocol):
+    """What :func:`derivation` reads (``tconvmat.symbolic.Derivation``)."""
+
+    name: str
+    title: str
+    statement: Any
+    steps: Sequence[StepLike]
+
+
+# ---------------------------------------------------------------------------
+# Entries
+# ---------------------------------------------------------------------------
+
+
+class _Printer(LatexPrinter):
+    """SymPy's LaTeX printer, with user names for symbols and undefined functions.
+
+    ``names`` maps a name (``"x"``) to TeX: the symbol ``x``, symbols ``x_…``
+    (``x_3`` → ``{tex}_{3}``), indexed ``x[…]`` and the functions ``x(…)``, ``x'(…)``
+    all print with it.  ``Iverson(P)`` prints as the bracket ``[P]``.
+    """
+
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self._names = dict(names or {})
+
+    def _print_Symbol(self, expr: sympy.Symbol, style: str = "plain") -> str:
+        name = expr.name
+        for key, tex in self._names.items():
+            if name == key:
+                return tex
+            if name.startswith(key + "_"):
+                rest = sympy.latex(sympy.Symbol("Q" + name[len(key) :]))
+                if rest.startswith("Q"):
+                    return "{" + tex + "}" + rest[1:]
+        return super()._print_Symbol(expr, style=style)
+
+    def _print_AppliedUndef(self, expr: Any, exp: str | None = None) -> str:
+        name = expr.func.__name__
+        base = name.rstrip("'")
+        primes = "'" * (len(name) - len(base))
+        args = ", ".join(self._print(a) for a in expr.args)
+        if name == "Iverson" and len(expr.args) == 1:
+            tex = r"\left[" + args + r"\right]"
+        elif base in self._names or (primes and len(base) == 1 and base.isalpha()):
+            tex = "{" + self._names.get(base, base) + primes + r"}{\left(" + args + r" \right)}"
+        else:
+            return self._print_Function(expr, exp)
+        return tex if exp is None else f"{tex}^{{{exp}}}"
+
+
+def _latex(value: Any, names: Mapping[str, str] | None = None) -> str:
+    """One expression or number, as LaTeX (SymPy prints it)."""
+    if isinstance(value, sympy.Basic):
+        return _Printer(names).doprint(value)
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        if math.isfinite(f) and f.is_integer() and abs(f) < 2**53:
+            return str(int(f))
+        if not math.isfinite(f):
+            return r"\text{NaN}" if math.isnan(f) else ("-" if f < 0 else "") + r"\infty"
+        r = repr(f)
+        if "e" in r:
+            mantissa, exp = r.split("e")
+            return f"{mantissa} \\cdot 10^{{{int(exp)}}}"
+        return r
+    return sympy.latex(sympy.sympify(value))
+
+
+def _is_zero(value: Any) -> bool:
+    try:
+        return bool(value == 0)
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(value: Any, zero: Zero, names: Mapping[str, str] | None) -> str:
+    return _ZERO_TEX[zero] if _is_zero(value) else _latex(value, names)
+
+
+# ---------------------------------------------------------------------------
+# Elision: which rows and columns are shown
+# ---------------------------------------------------------------------------
+
+
+def _kept(n: int, limit: int, what: str) -> tuple[list[int], int | None]:
+    """Indices shown out of ``n`` under ``limit`` display lines, and where the ellipsis goes.
+
+    Past the limit: the first ``⌈(limit−1)/2⌉`` and the last ``⌊(limit−1)/2⌋``,
+    with an ellipsis line between them (``limit`` lines in all).
+
+    >>> _kept(5, 12, "rows")
+    ([0, 1, 2, 3, 4], None)
+    >>> _kept(100, 6, "rows")
+    ([0, 1, 2, 98, 99], 3)
+    """
+    if limit < 3:
+        raise ValueError(f"{what} must be at least 3 (head, ellipsis, tail); got {what}={limit}")
+    if n <= limit:
+        return list(range(n)), None
+    head = limit - 1 - (limit - 1) // 2
+    tail = (limit - 1) // 2
+    return list(range(head)) + list(range(n - tail, n)), head
+
+
+def _shape2(m: Any) -> tuple[int, int]:
+    if sp.issparse(m) or isinstance(m, sympy.MatrixBase):
+        r, c = m.shape
+        return int(r), int(c)
+    a = np.asarray(m, dtype=object) if not hasattr(m, "shape") else m
+    if a.ndim != 2:
+        raise ValueError(f"a matrix must be 2-D; got shape {a.shape}")
+    return int(a.shape[0]), int(a.shape[1])
+
+
+def _block(m: Any, rows: list[int], cols: list[int]) -> np.ndarray:
+    """The kept entries only, as a small 2-D array (never the whole matrix densified)."""
+    if sp.issparse(m):
+        csr = m if m.format == "csr" else sp.csr_array(m)
+        sub = sp.csr_array(csr[np.asarray(rows, dtype=np.intp)])[:, np.asarray(cols, dtype=np.intp)]
+        return np.asarray(sub.toarray())
+    if isinstance(m, sympy.MatrixBase):
+        return np.array(m.extract(rows, cols).tolist(), dtype=object).reshape(len(rows), len(cols))
+    return np.asarray(m)[np.ix_(rows, cols)]
+
+
+def _grid(
+    m: Any, max_rows: int, max_cols: int, zero: Zero, names: Mapping[str, str] | None
+) -> tuple[list[list[str]], list[int], int | None, list[int], int | None]:
+    n_rows, n_cols = _shape2(m)
+    rows, r_gap = _kept(n_rows, max_rows, "max_rows")
+    cols, c_gap = _kept(n_cols, max_cols, "max_cols")
+    block = _block(m, rows, cols)
+    cells = [[_cell(v, zero, names) for v in row] for row in block.tolist()]
+    if c_gap is not None:
+        for row in cells:
+            row.insert(c_gap, r"\cdots")
+    if r_gap is not None:
+        dots = [r"\vdots"] * (len(cols) + (c_gap is not None))
+        if c_gap is not None:
+            dots[c_gap] = r"\ddots"
+        cells.insert(r_gap, dots)
+    return cells, rows, r_gap, cols, c_gap
+
+
+def _rows_tex(cells: list[list[str]]) -> str:
+    return join(" \\\\\n", (join(" & ", row) for row in cells))
+
+
+def matrix(
+    m: Any,
+    /,
+    *,
+    max_rows: int = 12,
+    max_cols: int = 12,
+    zero: Zero = "0",
+    index_base: int = 0,
+    labels: bool = False,
+    symbol_names: Mapping[str, str] | None = None,
+) -> Tex:
+    r"""A matrix as a ``bmatrix`` (math mode), elided past ``max_rows × max_cols``.
+
+    Parameters
+    ----------
+    m : scipy.sparse array or matrix, sympy.Matrix / SparseMatrix, or 2-D array_like
+        Numeric or symbolic (object arrays of SymPy expressions are fine).  A sparse
+        matrix is read only at the kept rows and columns.
+    max_rows, max_cols : int, default 12
+        Display lines at most; past them the first and last rows (columns) are
+        kept around a ``\vdots`` row (``\cdots`` column, ``\ddots`` where they meet).
+    zero : {"0", "cdot", "blank"}
+        How zero entries are shown.
+    index_base : {0, 1}
+        First index of the row and column labels (with ``labels=True``).
+    labels : bool
+        Show row and column indices (an ``array`` with a header row and column,
+        which makes clear which rows an elided matrix keeps).
+    symbol_names : mapping, optional
+        TeX for SymPy symbols by name prefix, e.g. ``{"w": r"\theta"}`` prints the
+        symbol ``w_0`` as ``\theta_{0}``.
+
+    Returns
+    -------
+    Tex
+        Math-mode LaTeX (needs ``amsmath``); ``_repr_latex_`` shows it in Jupyter.  Past
+        10 displayed columns (amsmath's ``MaxMatrixCols``) it is an ``array`` in
+        ``\left[ … \right]`` instead of a ``bmatrix``, so it compiles in any document.
+
+    Examples
+    --------
+    >>> import numpy as np, tconvmat as tcm
+    >>> C = tcm.conv_transpose_matrix(np.array([[[1, 1, 1]]]), (1, 2), stride=2)
+    >>> print(matrix(C))
+    \begin{bmatrix}
+    1 & 1 & 1 & 0 & 0 \\
+    0 & 0 & 1 & 1 & 1
+    \end{bmatrix}
+    >>> print(matrix(C, zero="cdot", max_cols=4))
+    \begin{bmatrix}
+    1 & 1 & \cdots & \cdot \\
+    \cdot & \cdot & \cdots & 1
+    \end{bmatrix}
+    """
+    if zero not in _ZERO_TEX:
+        raise ValueError(f"zero must be one of '0', 'cdot', 'blank'; got zero={zero!r}")
+    if index_base not in (0, 1):
+        raise ValueError(f"index_base must be 0 or 1; got index_base={index_base!r}")
+    cells, rows, r_gap, cols, c_gap = _grid(m, max_rows, max_cols, zero, symbol_names)
+    if not labels:
+        width = len(cells[0]) if cells else 0
+        if width <= _AMS_MAX_COLS:
+            return environment("bmatrix", _rows_tex(cells))
+        # amsmath's bmatrix takes at most 10 columns unless MaxMatrixCols is raised.
+        return Tex(r"\left[" + environment("array", _rows_tex(cells), "c" * width) + r"\right]")
+    col_labels = [str(c + index_base) for c in cols]
+    if c_gap is not None:
+        col_labels.insert(c_gap, r"\cdots")
+    row_labels = [str(r + index_base) for r in rows]
+    if r_gap is not None:
+        row_labels.insert(r_gap, r"\vdots")
+    body = [["", *col_labels]] + [[lab, *row] for lab, row in zip(row_labels, cells)]
+    head, *rest = (join(" & ", row) for row in body)
+    spec = "r|" + "c" * len(col_labels)
+    return environment("array", head + " \\\\ \\hline\n" + join(" \\\\\n", rest), spec)
+
+
+def _column(v: Any) -> Any:
+    if sp.issparse(v):
+        return sp.csr_array(v.reshape(-1, 1)) if v.shape[0] == 1 else v
+    if isinstance(v, sympy.MatrixBase):
+        return v.reshape(len(v), 1)
+    return np.asarray(v).reshape(-1, 1)
+
+
+def vector(
+    v: Any,
+    /,
+    *,
+    max_rows: int = 12,
+    zero: Zero = "0",
+    row: bool = False,
+    symbol_names: Mapping[str, str] | None = None,
+) -> Tex:
+    r"""A vector (any array, flattened in C order) as a column ``bmatrix``, elided past ``max_rows``.
+
+    Examples
+    --------
+    >>> print(vector([1, 1, 2, 1, 1]))
+    \begin{bmatrix}
+    1 \\
+    1 \\
+    2 \\
+    1 \\
+    1
+    \end{bmatrix}
+    >>> print(vector(range(100), max_rows=4, row=True))
+    \begin{bmatrix}
+    0 & 1 & \cdots & 99
+    \end{bmatrix}
+    """
+    col = _column(v)
+    if row:
+        col = col.T
+        return matrix(col, max_rows=3, max_cols=max_rows, zero=zero, symbol_names=symbol_names)
+    return matrix(col, max_rows=max_rows, max_cols=3, zero=zero, symbol_names=symbol_names)
+
+
+def _names(symbol_names: Mapping[str, str] | None) -> dict[str, Tex]:
+    """TeX for the names ``x``, ``w``, ``y``, ``C``, with the user's replacements (escaped)."""
+    names = {"x": "x", "w": "w", "y": "y", "C": "C"}
+    for key, value in (symbol_names or {}).items():
+        if key not in names:
+            raise ValueError(f"symbol_names keys must be among {sorted(names)}; got {key!r}")
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"symbol_names values must be non-empty strings; got {key!r}: {value!r}")
+        names[key] = value
+    return {k: math_name(v) for k, v in names.items()}
+
+
+def transpose_product(
+    C: Any,
+    x: Any,
+    y: Any = None,
+    /,
+    *,
+    max_rows: int = 12,
+    max_cols: int = 12,
+    zero: Zero = "0",
+    symbol_names: Mapping[str, str] | None = None,
+) -> Tex:
+    r"""``y = Cᵀ x`` written out: the matrix ``Cᵀ`` times the vector ``x`` equals ``y``.
+
+    Parameters
+    ----------
+    C : sparse matrix, sympy.Matrix or 2-D array_like
+        As from :func:`tconvmat.conv_transpose_matrix`, shape ``(len(x), len(y))``.
+    x : array_like
+        Flattened in C order.
+    y : array_like, optional
+        Computed as ``Cᵀ x`` when omitted; when given it must equal ``Cᵀ x`` exactly.
+    max_rows, max_cols, zero
+        As in :func:`matrix`.
+    symbol_names : mapping, optional
+        Names for ``"C"``, ``"x"``, ``"y"`` (escaped as needed).
+
+    Examples
+    --------
+    >>> import numpy as np, tconvmat as tcm
+    >>> C = tcm.conv_transpose_matrix(np.array([[[1, 1, 1]]]), (1, 2), stride=2)
+    >>> print(transpose_product(C, [1, 1]))
+    y = C^{\top} x = \begin{bmatrix}
+    1 & 0 \\
+    1 & 0 \\
+    1 & 1 \\
+    0 & 1 \\
+    0 & 1
+    \end{bmatrix}\begin{bmatrix}
+    1 \\
+    1
+    \end{bmatrix} = \begin{bmatrix}
+    1 \\
+    1 \\
+    2 \\
+    1 \\
+    1
+    \end{bmatrix}
+    """
+    names = _names(symbol_names)
+    symbolic = isinstance(C, sympy.MatrixBase)
+    if symbolic:
+        xs = sympy.Matrix(list(np.asarray(x, dtype=object).ravel()))
+        ty = (C.T * xs).applyfunc(sympy.expand)
+        ct: Any = C.T
+    else:
+        xs = np.asarray(x).ravel()
+        ct = C.T
+        ty = np.asarray(ct @ xs).ravel()
+    if _shape2(C)[0] != len(xs):
+        raise ValueError(f"C must have one row per element of x; got C shape {_shape2(C)}, x size {len(xs)}")
+    if y is None:
+        y = ty
+    else:
+        ok = (
+            all(sympy.simplify(a - b) == 0 for a, b in zip(ty, np.asarray(y, dtype=object).ravel()))
+            if symbolic
+            else np.array_equal(np.asarray(y).ravel(), ty)
+        )
+        if not ok:
+            raise ValueError("y must equal Cᵀ x exactly; it does not")
+    lhs = f"{names['y']} = {names['C']}^{{\\top}} {names['x']}"
+    return Tex(
+        f"{lhs} = "
+        + matrix(ct, max_rows=max_rows, max_cols=max_cols, zero=zero)
+        + vector(xs, max_rows=max_cols, zero=zero)
+        + " = "
+        + vector(y, max_rows=max_rows, zero=zero)
+    )
+
+
+def _subscript(index: tuple[int, ...], base: int) -> str:
+    return ",".join(str(i + base) for i in index)
+
+
+def expressions(
+    arr: Any,
+    /,
+    *,
+    name: str = "y",
+    index_base: int = 0,
+    max_items: int = 16,
+    symbol_names: Mapping[str, str] | None = None,
+) -> Tex:
+    r"""Element expressions ``y_{j} = …`` as an ``align*`` block, elided past ``max_items``.
+
+    Parameters
+    ----------
+    arr : array_like of SymPy expressions (or numbers)
+        E.g. from ``tconvmat.symbolic.conv_transpose_expressions``.  Only the
+        elements shown are read.
+    name : str
+        The array's name (escaped as needed).
+    index_base : {0, 1}
+        First index of the subscripts.
+    max_items : int
+        At most this many lines: past it, the first ``max_items − 2`` elements, a
+        ``\vdots`` line and the last element.
+    symbol_names : mapping, optional
+        TeX for SymPy symbols by name prefix, as in :func:`matrix`.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy
+    >>> a, b = sympy.symbols("a b")
+    >>> print(expressions(np.array([a + b, 2 * a], dtype=object)))
+    \begin{align*}
+    y_{0} &= a + b \\
+    y_{1} &= 2 a
+    \end{align*}
+    """
+    if index_base not in (0, 1):
+        raise ValueError(f"index_base must be 0 or 1; got index_base={index_base!r}")
+    if max_items < 3:
+        raise ValueError(f"max_items must be at least 3; got max_items={max_items}")
+    a = np.asarray(arr, dtype=object)
+    n = a.size
+    shown = list(range(n)) if n <= max_items else [*range(max_items - 2), n - 1]
+    head = math_name(name)
+    lines = []
+    for pos, flat in enumerate(shown):
+        if pos and flat != shown[pos - 1] + 1:
+            lines.append(r"&\;\;\vdots")
+        index = np.unravel_index(flat, a.shape) if a.ndim else ()
+        lhs = f"{head}_{{{_subscript(tuple(int(i) for i in index), index_base)}}}"
+        lines.append(f"{lhs} &= {_latex(a.flat[flat], symbol_names)}")
+    return environment("align*", join(" \\\\\n", lines), mode="display")
+
+
+def _statement(stmt: Any, names: Mapping[str, str] | None) -> str:
+    """A step's statement with the alignment point at its relation."""
+    rel = getattr(stmt, "rel_op", None)
+    if isinstance(stmt, sympy.core.relational.Relational) and rel in _REL:
+        return f"{_latex(stmt.lhs, names)} &{_REL[rel]} {_latex(stmt.rhs, names)}"
+    return "&" + _latex(stmt, names)
+
+
+def _mark(step: StepLike, show_check: bool) -> str:
+    if step.verified:
+        return "[verified by SymPy" + (": " + step.check if show_check else "") + "]"
+    return "[NOT verified" + (": " + step.check if show_check else "") + "]"
+
+
+def derivation(
+    d: DerivationLike,
+    /,
+    *,
+    show_check: bool = False,
+    symbol_names: Mapping[str, str] | None = None,
+) -> Tex:
+    r"""A derivation as an ``align*`` block: one line per step, with its justification and check mark.
+
+    Each line is the step's statement (printed by SymPy, aligned at its relation),
+    then ``\text{justification [verified by SymPy]}`` (or ``[NOT verified]``).
+
+    Parameters
+    ----------
+    d : tconvmat.symbolic.Derivation (or anything with ``.steps`` of ``.statement``, ``.justification``, ``.check``, ``.verified``)
+    show_check : bool
+        Also say how SymPy checked each step (``step.check``).
+    symbol_names : mapping, optional
+        TeX for SymPy symbols by name prefix, as in :func:`matrix`.
+
+    Returns
+    -------
+    Tex
+        A display-mode ``align*`` (needs ``amsmath``); shows in Jupyter.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> from types import SimpleNamespace as NS
+    >>> a = sympy.Symbol("a")
+    >>> step = NS(statement=sympy.Eq((a + 1)**2, a**2 + 2*a + 1), justification="expand the square",
+    ...           check="simplify(lhs - rhs) = 0", verified=True)
+    >>> print(derivation(NS(name="demo", title="Demo", statement=step.statement, steps=(step,))))
+    \begin{align*}
+    \left(a + 1\right)^{2} &= a^{2} + 2 a + 1 && \text{expand the square [verified by SymPy]}
+    \end{align*}
+    """
+    lines = [
+        f"{_statement(step.statement, symbol_names)} && {text(step.justification + ' ' + _mark(step, show_check))}"
+        for step in d.steps
+    ]
+    if not lines:
+        lines = [_statement(d.statement, symbol_names)]
+    return environment("align*", join(" \\\\\n", lines), mode="display")
