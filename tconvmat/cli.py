@@ -821,10 +821,10 @@ def _write_proof(problem: Problem, tex: str | None, pdf: str | None) -> None:
     source = _proof_tex(problem)
     if tex:
         _write(tex, source)
-        print(f"\nwrote {tex}", file=sys.stderr)
+        print(f"wrote {tex}", file=sys.stderr)
     if pdf:
         _compile(source, pdf)
-        print(f"\nwrote {pdf}", file=sys.stderr)
+        print(f"wrote {pdf}", file=sys.stderr)
 
 
 def _compile(source: str, pdf: str) -> None:
@@ -867,6 +867,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
             _write_proof(problem, "-", None)
         else:
             _write(args.output, _proof_tex(problem))
+            if args.output != "-":
+                print(f"wrote {args.output}", file=sys.stderr)
     if args.pdf:
         _write_proof(problem, None, args.pdf)
     return 0

@@ -397,3 +397,86 @@ def test_explain_exits_1_when_a_route_disagrees(capsys, monkeypatch):
     )
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 1 and "DISAGREES" in out
+
+
+def test_prove_writes_a_complete_document(capsys, tmp_path):
+    path = tmp_path / "proof.tex"
+    code, _, err = run(capsys, "prove", *LEARNER, "--stride", "2", "-o", str(path))
+    assert code == 0 and err == f"wrote {path}\n"
+    tex = path.read_text()
+    assert tex.startswith("%") and "\\documentclass" in tex and tex.rstrip().endswith("\\end{document}")
+    assert "Verified by SymPy" in tex
+    code, out, _ = run(capsys, "prove", *LEARNER, "--stride", "2")  # stdout by default
+    assert out == tex or out == tex + "\n"
+
+
+def test_explain_and_prove_write_pdfs(capsys, tmp_path):
+    import shutil
+
+    from .conftest import REQUIRE_ORACLES
+
+    if shutil.which("pdflatex") is None:
+        if REQUIRE_ORACLES:
+            pytest.fail("pdflatex is required in CI")
+        pytest.skip("pdflatex not installed")
+    pdf = tmp_path / "proof.pdf"
+    code, _, err = run(
+        capsys, "explain", *LEARNER, "--stride", "4", "--pdf", str(pdf), "--tex", str(tmp_path / "p.tex")
+    )
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF") and (tmp_path / "p.tex").exists()
+    pdf2 = tmp_path / "proof2.pdf"
+    code, _, err = run(
+        capsys,
+        "prove",
+        "--kernel-size",
+        "3x3",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--input-size",
+        "3x3",
+        "--in-channels",
+        "2",
+        "--out-channels",
+        "4",
+        "--groups",
+        "2",
+        "--pdf",
+        str(pdf2),
+    )
+    assert code == 0, err
+    assert pdf2.read_bytes().startswith(b"%PDF")
+
+
+def test_prove_without_pdflatex_says_how_to_install(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "tconvmat", "prove", *LEARNER, "--pdf", str(tmp_path / "p.pdf")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": str(tmp_path)},
+    )
+    assert r.returncode == 1
+    assert (
+        r.stderr.count("\n") == 1
+        and "pdflatex not found" in r.stderr
+        and "apt-get install texlive" in r.stderr
+    )
+
+
+def test_prove_refuses_what_the_document_does_not_cover(capsys):
+    code, _, err = run(
+        capsys,
+        "prove",
+        "--kernel-size",
+        "3",
+        "--padding",
+        "1",
+        "--padding-mode",
+        "reflect",
+        "--input-size",
+        "4",
+    )
+    assert code == 2 and "padding_mode='zeros'" in err
