@@ -651,11 +651,116 @@ def _round_trip() -> Derivation:
                       sympy.Eq(back, P.L_in), steps)
 
 
+def _gradient() -> Derivation:
+    n, m = sympy.symbols("n m", integer=True, positive=True)
+    C = sympy.MatrixSymbol("C", m, n)
+    xv = sympy.MatrixSymbol("x", n, 1)
+    g = sympy.MatrixSymbol("g", m, 1)
+    f = (g.T * C * xv)[0, 0]
+    ct = sympy.Function("conv_transpose")
+    steps = (
+        _given(sympy.Symbol("f"), f, "pair the convolution C x with an output gradient g"),
+        Step(sympy.Eq(sympy.MatrixSymbol("∇_x f", n, 1), C.T * g, evaluate=False),
+             "the gradient of a bilinear form ⟨g, C x⟩ with respect to x is Cᵀ g",
+             "sympy.diff of the matrix expression gᵀ C x minus Cᵀ g simplifies to the zero matrix",
+             _matrix_equal(sympy.diff(g.T * C * xv, xv), C.T * g)),
+        _given(C.T * g, ct(g), "and Cᵀ g is the transposed convolution of g",
+               check="proved in derivation matrix_element"),
+    )
+    return Derivation("gradient", "The transposed convolution is the gradient (VJP) of the convolution",
+                      sympy.Eq(sympy.Symbol("∇_x ⟨conv(x), g⟩"), ct(g)), steps)
+
+
+def _matrix_equal(a: Any, b: Any) -> bool:
+    """Matrix-expression identity: ``a − b`` is structurally zero after ``doit``."""
+    diff = sympy.simplify((a - b).doit())
+    return bool(diff == sympy.ZeroMatrix(*diff.shape) or getattr(diff, "is_ZeroMatrix", False))
+
+
+def _subpixel() -> Derivation:
+    P = PARAMS
+    G, a_, b_, m_ = sympy.symbols("G a b m", integer=True, positive=True)
+    t = input_index(P.i, P.k, P.s, P.d, 0)
+    q = sympy.Symbol("q", integer=True)
+    steps = (
+        _given(P.t, t, "position of tap k of input i in the full (uncropped) output: the index relation, p = 0",
+               check="definition (tconvmat.spec.input_index)"),
+        _step(sympy.Mod(t, P.s, evaluate=False), sympy.Mod(P.k * P.d, P.s),
+              "its phase t mod s does not depend on i: only the taps with k·d ≡ φ (mod s) reach phase φ",
+              proof=(sympy.Mod(t, P.s), sympy.Mod(P.k * P.d, P.s))),
+        _step(t, P.phi + (P.i + m_) * P.s,
+              "writing k·d = φ + m·s, the tap lands at q = i + m in the phase-φ sub-grid t = φ + q·s",
+              proof=(t.subs(P.k * P.d, P.phi + m_ * P.s), P.phi + (P.i + m_) * P.s),
+              check="substitute k·d = φ + m·s, simplify(lhs − rhs) = 0"),
+        _step((P.k + a_) * P.d - P.k * P.d, P.s * b_,
+              "with s = G·a, d = G·b, G = gcd(s, d): the taps of one phase are a = s/G apart, and m grows by "
+              "b = d/G: a stride-1 convolution with dilation d/G, the polyphase component",
+              proof=(((P.k + a_) * P.d - P.k * P.d).subs(P.d, G * b_), (P.s * b_).subs(P.s, G * a_)),
+              check="substitute s = G·a, d = G·b, simplify(lhs − rhs) = 0"),
+        _given(sympy.Function("y")(P.phi + q * P.s), sympy.Function("y_phi")(q),
+               "so output phase φ is that stride-1 convolution; interleaving the s phases (pixel shuffle) "
+               "and cropping p gives the transposed convolution", check="assembles the previous steps"),
+    )
+    return Derivation("subpixel", "Sub-pixel (polyphase) decomposition", steps[-1].statement, steps)
+
+
+def _checkerboard() -> Derivation:
+    P = PARAMS
+    n_, r, q = sympy.symbols("n r q", integer=True, nonnegative=True)
+    closed = sympy.floor((P.K - 1 - P.phi) / P.s) + 1
+    exhaustive = all(
+        int(overlap_count(ph).subs({P.K: K, P.s: s, P.d: 1}).doit()) == int(closed.subs({P.K: K, P.s: s, P.phi: ph}))
+        for K in range(1, 9) for s in range(1, 6) for ph in range(s)
+    )
+    uniform = closed.subs({P.K: n_ * P.s + P.s, P.phi: P.s - 1 - r})
+    den = r + 1 + q  # s, with 0 ≤ r < s
+    numer = n_ * den + r
+    steps = (
+        _given(sympy.Symbol("N(φ)"), overlap_count(), "taps reaching an interior output of phase φ = (j + p) mod s"),
+        Step(sympy.Eq(overlap_count().subs(P.d, 1), closed, evaluate=False),
+             "for d = 1 they are k = φ, φ + s, φ + 2s, … below K",
+             "not proved symbolically; "
+             + ("checked exhaustively" if exhaustive else "FAILED an exhaustive check")
+             + " over 1 ≤ K ≤ 8, 1 ≤ s ≤ 5, 0 ≤ φ < s",
+             False),
+        _given(sympy.floor(P.K / P.s), (P.K - sympy.Mod(P.K, P.s)) / P.s,
+               "division with remainder: ⌊N/D⌋ = (N − N mod D)/D for integers N, D > 0", check="definition of mod"),
+        _step(uniform, n_ + 1,
+              "if s divides K (K = (n + 1)·s), every phase φ = s − 1 − r, 0 ≤ r < s, gets n + 1 taps: uniform",
+              proof=((numer - sympy.Mod(numer, den)) / den + 1, n_ + 1),
+              check="with s = r + 1 + q (0 ≤ r < s) the floor is (N − N mod s)/s, N = n·s + r; simplify = 0"),
+    )
+    return Derivation("checkerboard", "Uneven overlap (checkerboard) and when it vanishes",
+                      sympy.Eq(sympy.Symbol("N(φ)"), closed), steps)
+
+
+def _composition() -> Derivation:
+    a, b, c = sympy.symbols("a b c", integer=True, positive=True)
+    A = sympy.MatrixSymbol("C_A", b, a)
+    B = sympy.MatrixSymbol("C_B", c, b)
+    y = sympy.MatrixSymbol("y", b, 1)
+    steps = (
+        _given(sympy.Symbol("C_{B∘A}"), B * A, "the matrix of conv_B ∘ conv_A is the product"),
+        Step(sympy.Eq(sympy.Transpose(B * A), A.T * B.T, evaluate=False),
+             "its transpose is the reversed product: conv_transpose_A ∘ conv_transpose_B",
+             "(C_B C_A)ᵀ − C_Aᵀ C_Bᵀ simplifies to the zero matrix", _matrix_equal((B * A).T, A.T * B.T)),
+        Step(sympy.Eq(y.T * A * A.T * y, sympy.Symbol("‖C_A^T y‖²"), evaluate=False),
+             "conv_A ∘ conv_transpose_A has the Gram matrix C Cᵀ, positive semidefinite: yᵀ C Cᵀ y = |Cᵀ y|²",
+             "the difference simplifies to the zero matrix",
+             _matrix_equal((A * A.T * y).T * y, (A.T * y).T * (A.T * y))),
+    )
+    return Derivation("composition", "Transposes compose in reverse; the Gram matrix C Cᵀ", steps[1].statement, steps)
+
+
 _DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "output_length": _output_length,
     "matrix_element": _matrix_element,
     "flipped_kernel": _flipped_kernel,
     "round_trip": _round_trip,
+    "gradient": _gradient,
+    "subpixel": _subpixel,
+    "checkerboard": _checkerboard,
+    "composition": _composition,
 }
 _CACHE: dict[str, Derivation] = {}
 

@@ -104,7 +104,9 @@ def test_hostile_symbol_names_are_accepted():
     assert y.shape == (1, 3)
 
 
-@pytest.mark.parametrize("name", ["output_length", "matrix_element", "flipped_kernel", "round_trip"])
+@pytest.mark.parametrize(
+    "name", ["output_length", "matrix_element", "flipped_kernel", "round_trip", "gradient", "subpixel", "composition"]
+)
 def test_every_derivation_step_verifies(name):
     d = sym.derivation(name)
     assert d.steps and d.verified
@@ -160,3 +162,17 @@ def test_fast_canonical_construction_is_identical_to_sympy_evaluation(case, seed
         slow = [sympy.Add(*[C[r, c] * v for r, v in enumerate(xb[n].ravel().tolist())]) for c in range(C.shape[1])]
         got = (fast if case.batch is not None else fast[None])[n].ravel().tolist()
         assert got == slow  # structural equality: same args in the same order
+
+
+def test_checkerboard_derivation_marks_its_unproved_step():
+    d = sym.derivation("checkerboard")
+    unverified = [step for step in d.steps if not step.verified]
+    assert len(unverified) == 1 and not d.verified
+    assert "not proved symbolically; checked exhaustively" in unverified[0].check
+
+
+def test_matrix_identity_checker_can_fail():
+    n = sympy.Symbol("n", integer=True, positive=True)
+    A, B = sympy.MatrixSymbol("A", n, n), sympy.MatrixSymbol("B", n, n)
+    assert sym._matrix_equal(sympy.Transpose(B * A), A.T * B.T)
+    assert not sym._matrix_equal(sympy.Transpose(B * A), B.T * A.T)
