@@ -857,6 +857,19 @@ class ToolMissing(Exception):
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
+    if args.identity:
+        from . import latex
+
+        names = list(latex.IDENTITIES) if args.identity == "all" else [args.identity]
+        source = str(latex.identity_document(names))
+        if args.output or not args.pdf:
+            _write(args.output, source)
+            if args.output and args.output != "-":
+                print(f"wrote {args.output}", file=sys.stderr)
+        if args.pdf:
+            _compile(source, args.pdf)
+            print(f"wrote {args.pdf}", file=sys.stderr)
+        return 0
     problem = _problem(args)
     if not problem.transposed:
         raise UsageError("prove is about transposed convolutions; drop --conv")
@@ -986,6 +999,8 @@ EXAMPLES = {
   tconvmat explain --kernel-size 3 --stride 2 --input 1,2 --weight symbolic""",
     "prove": """examples:
   tconvmat prove --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1 -o proof.tex
+  tconvmat prove --identity subpixel --pdf subpixel.pdf
+  tconvmat prove --identity all -o identities.tex
   tconvmat prove --kernel-size 3x3 --stride 2 --padding 1 --input-size 3x3 --pdf proof.pdf""",
     "verify": """examples:
   tconvmat verify --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1
@@ -1091,6 +1106,20 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "prove":
             p.add_argument("-o", "--output", metavar="FILE", help="write the .tex to FILE (default stdout)")
             p.add_argument("--pdf", metavar="FILE", help="compile to PDF with pdflatex")
+            p.add_argument(
+                "--identity",
+                choices=[
+                    "all",
+                    "flipped_kernel",
+                    "gradient",
+                    "subpixel",
+                    "checkerboard",
+                    "composition",
+                    "output_length",
+                    "round_trip",
+                ],
+                help="instead of the worked proof, the SymPy-checked derivation of one identity (or all)",
+            )
         if name == "verify":
             p.add_argument("--random", type=_positive, metavar="N", help="check N random parameter sets")
             p.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")

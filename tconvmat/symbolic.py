@@ -123,9 +123,9 @@ def _obj(a: ArrayLike) -> NDArray[np.object_]:
 # ---------------------------------------------------------------------------
 
 
-def _entries(spec: ConvSpec, weight: NDArray[np.object_], rows_size: tuple[int, ...]) -> tuple[
-    NDArray[np.intp], NDArray[np.intp], NDArray[np.object_]
-]:
+def _entries(
+    spec: ConvSpec, weight: NDArray[np.object_], rows_size: tuple[int, ...]
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.object_]]:
     """Rows, columns and (symbolic) values of every stored entry of ``C``, in CSR order.
 
     The pattern of one output channel is shared by all of them (``_pattern``); the
@@ -163,7 +163,9 @@ def _all_symbols(a: NDArray[np.object_]) -> bool:
     return bool(a.size == 0 or np.all(_is_symbol(a).astype(bool)))
 
 
-def _products(values: NDArray[np.object_], sample: NDArray[np.object_], distinct: bool) -> NDArray[np.object_]:
+def _products(
+    values: NDArray[np.object_], sample: NDArray[np.object_], distinct: bool
+) -> NDArray[np.object_]:
     """``values * sample`` elementwise.  For distinct plain symbols, the canonical ``Mul``
     is built directly (what ``a*b`` evaluates to: the two symbols in SymPy's order)."""
     if distinct and _all_symbols(values) and _all_symbols(sample):
@@ -171,7 +173,9 @@ def _products(values: NDArray[np.object_], sample: NDArray[np.object_], distinct
     return values * sample  # type: ignore[no-any-return]
 
 
-def _sum_by(index: NDArray[np.intp], terms: NDArray[np.object_], n: int, distinct: bool) -> NDArray[np.object_]:
+def _sum_by(
+    index: NDArray[np.intp], terms: NDArray[np.object_], n: int, distinct: bool
+) -> NDArray[np.object_]:
     """``out[m] = Σ terms[index == m]`` as SymPy sums (zeros where nothing lands).
 
     With ``distinct`` (products of distinct symbols, no like terms), the canonical ``Add``
@@ -186,7 +190,9 @@ def _sum_by(index: NDArray[np.intp], terms: NDArray[np.object_], n: int, distinc
         groups = np.split(terms, starts[1:])
         fast = distinct and all(isinstance(t, sympy.Mul) for t in terms[:1])
         if fast:
-            sums = [g[0] if len(g) == 1 else sympy.Add._from_args(tuple(sorted(g, key=_sortkey))) for g in groups]
+            sums = [
+                g[0] if len(g) == 1 else sympy.Add._from_args(tuple(sorted(g, key=_sortkey))) for g in groups
+            ]
         else:
             sums = [sympy.Add(*g) for g in groups]
         out[index[starts]] = sums
@@ -205,8 +211,13 @@ def _batched(x: NDArray[np.object_], ndim: int) -> tuple[NDArray[np.object_], bo
 
 
 def _apply(
-    spec: ConvSpec, weight: NDArray[np.object_], rows_size: tuple[int, ...], x: NDArray[np.object_],
-    transpose: bool, bias: ArrayLike | None, out_shape: tuple[int, ...],
+    spec: ConvSpec,
+    weight: NDArray[np.object_],
+    rows_size: tuple[int, ...],
+    x: NDArray[np.object_],
+    transpose: bool,
+    bias: ArrayLike | None,
+    out_shape: tuple[int, ...],
 ) -> NDArray[np.object_]:
     xb, unbatched = _batched(x, spec.ndim)
     rows, cols, values = _entries(spec, weight, rows_size)
@@ -251,7 +262,7 @@ def conv_expressions(
     array([[w0*x0 + w1*x1, w0*x2 + w1*x3]], dtype=object)
     """
     xo, w = _obj(x), _obj(weight)
-    spec = conv_spec(w.shape, xo.shape[-(w.ndim - 1):], stride, padding, dilation, groups, padding_mode)
+    spec = conv_spec(w.shape, xo.shape[-(w.ndim - 1) :], stride, padding, dilation, groups, padding_mode)
     return _apply(spec, w, spec.output_size, xo, False, bias, spec.output_shape)
 
 
@@ -283,7 +294,14 @@ def conv_transpose_expressions(
     """
     xo, w = _obj(x), _obj(weight)
     spec = conv_transpose_spec(
-        w.shape, xo.shape[-(w.ndim - 1):], stride, padding, output_padding, groups, dilation, output_size,
+        w.shape,
+        xo.shape[-(w.ndim - 1) :],
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        output_size,
         padding_mode,
     )
     return _apply(spec.adjoint, w, spec.input_size, xo, True, bias, spec.output_shape)
@@ -443,7 +461,9 @@ def overlap_count(phase: sympy.Expr | int | None = None) -> sympy.Expr:
     """
     P = PARAMS
     ph = P.phi if phase is None else phase
-    return sympy.Sum(sympy.Piecewise((1, sympy.Eq(sympy.Mod(P.k * P.d - ph, P.s), 0)), (0, True)), (P.k, 0, P.K - 1))
+    return sympy.Sum(
+        sympy.Piecewise((1, sympy.Eq(sympy.Mod(P.k * P.d - ph, P.s), 0)), (0, True)), (P.k, 0, P.K - 1)
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -526,16 +546,30 @@ def _output_length() -> Derivation:
     first = input_index(0, 0, P.s, P.d, P.p)
     length = transposed_length()
     steps = (
-        _given(P.j, j_of, "input i scatters kernel tap k to output j: the index relation read the other way",
-               check="definition (tconvmat.spec.input_index)"),
-        _step(sympy.Symbol("j_max"), sympy.expand(last),
-              "j grows with i and k (s, d > 0): the largest j takes i = L_in − 1, k = K − 1",
-              proof=(j_of.subs({P.i: P.L_in - 1, P.k: P.K - 1}), last)),
-        _step(sympy.Symbol("j_min"), first, "the smallest j takes i = 0, k = 0: the first p outputs are cropped",
-              proof=(j_of.subs({P.i: 0, P.k: 0}), first)),
-        _step(P.L_out, length,
-              "the output keeps 0 … j_max, plus output_padding, less the trailing crop p",
-              proof=(last + 1 + P.op - P.p, length)),
+        _given(
+            P.j,
+            j_of,
+            "input i scatters kernel tap k to output j: the index relation read the other way",
+            check="definition (tconvmat.spec.input_index)",
+        ),
+        _step(
+            sympy.Symbol("j_max"),
+            sympy.expand(last),
+            "j grows with i and k (s, d > 0): the largest j takes i = L_in − 1, k = K − 1",
+            proof=(j_of.subs({P.i: P.L_in - 1, P.k: P.K - 1}), last),
+        ),
+        _step(
+            sympy.Symbol("j_min"),
+            first,
+            "the smallest j takes i = 0, k = 0: the first p outputs are cropped",
+            proof=(j_of.subs({P.i: 0, P.k: 0}), first),
+        ),
+        _step(
+            P.L_out,
+            length,
+            "the output keeps 0 … j_max, plus output_padding, less the trailing crop p",
+            proof=(last + 1 + P.op - P.p, length),
+        ),
         Step(
             sympy.Ne(length, sympy.expand(P.L_in * P.s - 2 * P.p + P.d * (P.K - 1) + P.op + 1)),
             "the slip L_in·s instead of (L_in − 1)·s overcounts by s: the last copy starts at (L_in − 1)·s",
@@ -543,7 +577,9 @@ def _output_length() -> Derivation:
             verify_equal(length - (P.L_in * P.s - 2 * P.p + P.d * (P.K - 1) + P.op + 1), -P.s),
         ),
     )
-    return Derivation("output_length", "The output length of a transposed convolution", sympy.Eq(P.L_out, length), steps)
+    return Derivation(
+        "output_length", "The output length of a transposed convolution", sympy.Eq(P.L_out, length), steps
+    )
 
 
 def _matrix_element() -> Derivation:
@@ -552,23 +588,50 @@ def _matrix_element() -> Derivation:
     C = sympy.Function("C")
     y = sympy.Function("y")
     iverson = sympy.Function("Iverson")
-    scatter = sympy.Sum(sympy.Sum(_w(P.k) * _x(P.i) * iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p))),
-                                  (P.k, 0, P.K - 1)), (P.i, 0, P.L_in - 1))
+    scatter = sympy.Sum(
+        sympy.Sum(
+            _w(P.k) * _x(P.i) * iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p))),
+            (P.k, 0, P.K - 1),
+        ),
+        (P.i, 0, P.L_in - 1),
+    )
     steps = (
-        Step(sympy.Eq(C(P.i, P.j), sympy.Sum(_w(P.k) * iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p))),
-                                             (P.k, 0, P.K - 1))),
-             "row i of C holds tap k at column j = i·s + k·d − p (the forward convolution's matrix)",
-             "definition (tconvmat.matrix builds C from tconvmat.spec.input_index)", True),
-        Step(sympy.Eq(y(P.j), sympy.Sum(C(P.i, P.j) * _x(P.i), (P.i, 0, P.L_in - 1))),
-             "y = Cᵀx: output j sums column j of C weighted by x", "definition of the transpose", True),
-        Step(sympy.Eq(y(P.j), scatter), "insert the entries of C: the scatter form",
-             "substitution of the previous two steps", True),
-        _step(P.i, i, "for each tap k exactly one i satisfies the relation: solve it for i",
-              proof=(input_index(i, P.k, P.s, P.d, P.p), P.j),
-              check="substituting i back into i·s + k·d − p gives j (simplify = 0)"),
-        Step(element_formula(),
-             "so tap k contributes iff s divides j + p − k·d and the quotient is a valid input index",
-             "follows from the previous step: the Iverson bracket holds for that i only", True),
+        Step(
+            sympy.Eq(
+                C(P.i, P.j),
+                sympy.Sum(
+                    _w(P.k) * iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p))), (P.k, 0, P.K - 1)
+                ),
+            ),
+            "row i of C holds tap k at column j = i·s + k·d − p (the forward convolution's matrix)",
+            "definition (tconvmat.matrix builds C from tconvmat.spec.input_index)",
+            True,
+        ),
+        Step(
+            sympy.Eq(y(P.j), sympy.Sum(C(P.i, P.j) * _x(P.i), (P.i, 0, P.L_in - 1))),
+            "y = Cᵀx: output j sums column j of C weighted by x",
+            "definition of the transpose",
+            True,
+        ),
+        Step(
+            sympy.Eq(y(P.j), scatter),
+            "insert the entries of C: the scatter form",
+            "substitution of the previous two steps",
+            True,
+        ),
+        _step(
+            P.i,
+            i,
+            "for each tap k exactly one i satisfies the relation: solve it for i",
+            proof=(input_index(i, P.k, P.s, P.d, P.p), P.j),
+            check="substituting i back into i·s + k·d − p gives j (simplify = 0)",
+        ),
+        Step(
+            element_formula(),
+            "so tap k contributes iff s divides j + p − k·d and the quotient is a valid input index",
+            "follows from the previous step: the Iverson bracket holds for that i only",
+            True,
+        ),
     )
     return Derivation("matrix_element", "The element formula of Cᵀx", element_formula(), steps)
 
@@ -597,35 +660,68 @@ def _flipped_kernel() -> Derivation:
     rhs_ch = sympy.Sum(w_prime(a, b, P.K - 1 - P.k) * X[b], (b, 0, Cg - 1))
     read = P.j + P.kappa * P.d - P.P_l
     steps = (
-        _given(u(P.t), sympy.Piecewise((_x(P.t / P.s), sympy.Eq(sympy.Mod(P.t, P.s), 0)), (0, True)),
-               "zero insertion: u holds x at multiples of s and zeros between"),
-        _step(y(P.j), gather,
-              "gather form (matrix_element): input i = (j + p − k·d)/s is u at position j + p − k·d",
-              proof=(P.s * i, P.j + P.p - P.k * P.d), check="s·i = j + p − k·d (simplify = 0)"),
-        _step(P.k, k_of_kappa, "flip the kernel: substitute κ = K − 1 − k, w'(κ) = w(K − 1 − κ)",
-              proof=(k_of_kappa.subs(P.kappa, P.K - 1 - P.k), P.k), check="κ = K − 1 − k is an involution (simplify = 0)"),
-        _step(P.j + P.p - P.k * P.d, read,
-              "the read position becomes j + κ·d − P_l with P_l = d·(K − 1) − p",
-              proof=(P.j + P.p - P.k * P.d, read.subs({P.kappa: P.K - 1 - P.k, P.P_l: pl})),
-              check="substitute κ = K − 1 − k and P_l, then simplify(lhs − rhs) = 0"),
-        _step(y(P.j), sympy.Sum(wp(P.kappa) * u(read), (P.kappa, 0, P.K - 1)),
-              "so y is a stride-1 correlation with dilation d of u padded by P_l on the left, kernel w'",
-              proof=(P.j + P.p - P.k * P.d, read.subs({P.kappa: P.K - 1 - P.k, P.P_l: pl})),
-              check="termwise: each term is the gather term under κ = K − 1 − k (simplify = 0)"),
-        _step(P.P_l, pl, "left pad, solved from j + κ·d − P_l = s·i with the index relation",
-              proof=(P.j + (P.K - 1 - P.k) * P.d - pl, P.s * i),
-              check="sympy.solve; substituted back, j + (K − 1 − k)·d − P_l = s·i (simplify = 0)"),
-        _step(sympy.Symbol("L_upsampled") + P.P_l + P.P_r - P.d * (P.K - 1), P.L_out,
-              "the lengths agree with P_r = P_l + op: (L_in − 1)·s + 1 + P_l + P_r − d·(K − 1) = L_out",
-              proof=((P.L_in - 1) * P.s + 1 + pl + pr - P.d * (P.K - 1), transposed_length()),
-              check="substitute L_upsampled = (L_in − 1)·s + 1, P_l, P_r = P_l + op; simplify(lhs − rhs) = 0"),
-        _step(lhs_ch, shown_ch,
-              "channels: W'[a, b, κ] = W[b, a, K − 1 − κ] swaps in/out channels inside each group",
-              proof=(lhs_ch.doit(), rhs_ch.doit()), check="substitute the definition of W', simplify(lhs − rhs) = 0"),
+        _given(
+            u(P.t),
+            sympy.Piecewise((_x(P.t / P.s), sympy.Eq(sympy.Mod(P.t, P.s), 0)), (0, True)),
+            "zero insertion: u holds x at multiples of s and zeros between",
+        ),
+        _step(
+            y(P.j),
+            gather,
+            "gather form (matrix_element): input i = (j + p − k·d)/s is u at position j + p − k·d",
+            proof=(P.s * i, P.j + P.p - P.k * P.d),
+            check="s·i = j + p − k·d (simplify = 0)",
+        ),
+        _step(
+            P.k,
+            k_of_kappa,
+            "flip the kernel: substitute κ = K − 1 − k, w'(κ) = w(K − 1 − κ)",
+            proof=(k_of_kappa.subs(P.kappa, P.K - 1 - P.k), P.k),
+            check="κ = K − 1 − k is an involution (simplify = 0)",
+        ),
+        _step(
+            P.j + P.p - P.k * P.d,
+            read,
+            "the read position becomes j + κ·d − P_l with P_l = d·(K − 1) − p",
+            proof=(P.j + P.p - P.k * P.d, read.subs({P.kappa: P.K - 1 - P.k, P.P_l: pl})),
+            check="substitute κ = K − 1 − k and P_l, then simplify(lhs − rhs) = 0",
+        ),
+        _step(
+            y(P.j),
+            sympy.Sum(wp(P.kappa) * u(read), (P.kappa, 0, P.K - 1)),
+            "so y is a stride-1 correlation with dilation d of u padded by P_l on the left, kernel w'",
+            proof=(P.j + P.p - P.k * P.d, read.subs({P.kappa: P.K - 1 - P.k, P.P_l: pl})),
+            check="termwise: each term is the gather term under κ = K − 1 − k (simplify = 0)",
+        ),
+        _step(
+            P.P_l,
+            pl,
+            "left pad, solved from j + κ·d − P_l = s·i with the index relation",
+            proof=(P.j + (P.K - 1 - P.k) * P.d - pl, P.s * i),
+            check="sympy.solve; substituted back, j + (K − 1 − k)·d − P_l = s·i (simplify = 0)",
+        ),
+        _step(
+            sympy.Symbol("L_upsampled") + P.P_l + P.P_r - P.d * (P.K - 1),
+            P.L_out,
+            "the lengths agree with P_r = P_l + op: (L_in − 1)·s + 1 + P_l + P_r − d·(K − 1) = L_out",
+            proof=((P.L_in - 1) * P.s + 1 + pl + pr - P.d * (P.K - 1), transposed_length()),
+            check="substitute L_upsampled = (L_in − 1)·s + 1, P_l, P_r = P_l + op; simplify(lhs − rhs) = 0",
+        ),
+        _step(
+            lhs_ch,
+            shown_ch,
+            "channels: W'[a, b, κ] = W[b, a, K − 1 − κ] swaps in/out channels inside each group",
+            proof=(lhs_ch.doit(), rhs_ch.doit()),
+            check="substitute the definition of W', simplify(lhs − rhs) = 0",
+        ),
     )
     statement = sympy.Eq(y(P.j), flipped)
-    return Derivation("flipped_kernel", "Transposed convolution as a stride-1 convolution with the flipped kernel",
-                      statement, steps)
+    return Derivation(
+        "flipped_kernel",
+        "Transposed convolution as a stride-1 convolution with the flipped kernel",
+        statement,
+        steps,
+    )
 
 
 def _round_trip() -> Derivation:
@@ -636,19 +732,35 @@ def _round_trip() -> Derivation:
     r = sympy.Symbol("r", integer=True, nonnegative=True)
     steps = (
         _given(P.L_out, length, "the transposed output length", check="proved in derivation output_length"),
-        _given(sympy.Symbol("L_back"), back, "apply the forward convolution's length formula to L_out",
-               check="definition (tconvmat.spec.conv_output_length)"),
-        _step(back, sympy.floor(((P.L_in - 1) * P.s + P.op) / P.s) + 1, "the padding and the kernel reach cancel"),
+        _given(
+            sympy.Symbol("L_back"),
+            back,
+            "apply the forward convolution's length formula to L_out",
+            check="definition (tconvmat.spec.conv_output_length)",
+        ),
+        _step(
+            back,
+            sympy.floor(((P.L_in - 1) * P.s + P.op) / P.s) + 1,
+            "the padding and the kernel reach cancel",
+        ),
         _step(back, P.L_in + sympy.floor(P.op / P.s), "take the integer L_in − 1 out of the floor"),
-        _given(sympy.floor(P.op / P.s), (P.op - sympy.Mod(P.op, P.s)) / P.s,
-               "division with remainder: op = s·⌊op/s⌋ + (op mod s)", check="definition of mod"),
-        _step((P.op - sympy.Mod(P.op, P.s)) / P.s, 0,
-              "with 0 ≤ op < s the remainder is op itself, so ⌊op/s⌋ = 0 and L_back = L_in",
-              proof=((r - sympy.Mod(r, r + 1 + q)) / (r + 1 + q), 0),
-              check="substitute op = r, s = r + 1 + q with r, q ≥ 0 (this encodes 0 ≤ op < s); simplify = 0"),
+        _given(
+            sympy.floor(P.op / P.s),
+            (P.op - sympy.Mod(P.op, P.s)) / P.s,
+            "division with remainder: op = s·⌊op/s⌋ + (op mod s)",
+            check="definition of mod",
+        ),
+        _step(
+            (P.op - sympy.Mod(P.op, P.s)) / P.s,
+            0,
+            "with 0 ≤ op < s the remainder is op itself, so ⌊op/s⌋ = 0 and L_back = L_in",
+            proof=((r - sympy.Mod(r, r + 1 + q)) / (r + 1 + q), 0),
+            check="substitute op = r, s = r + 1 + q with r, q ≥ 0 (this encodes 0 ≤ op < s); simplify = 0",
+        ),
     )
-    return Derivation("round_trip", "conv undoes the shape of conv_transpose when op < s",
-                      sympy.Eq(back, P.L_in), steps)
+    return Derivation(
+        "round_trip", "conv undoes the shape of conv_transpose when op < s", sympy.Eq(back, P.L_in), steps
+    )
 
 
 def _gradient() -> Derivation:
@@ -660,15 +772,25 @@ def _gradient() -> Derivation:
     ct = sympy.Function("conv_transpose")
     steps = (
         _given(sympy.Symbol("f"), f, "pair the convolution C x with an output gradient g"),
-        Step(sympy.Eq(sympy.MatrixSymbol("∇_x f", n, 1), C.T * g, evaluate=False),
-             "the gradient of a bilinear form ⟨g, C x⟩ with respect to x is Cᵀ g",
-             "sympy.diff of the matrix expression gᵀ C x minus Cᵀ g simplifies to the zero matrix",
-             _matrix_equal(sympy.diff(g.T * C * xv, xv), C.T * g)),
-        _given(C.T * g, ct(g), "and Cᵀ g is the transposed convolution of g",
-               check="proved in derivation matrix_element"),
+        Step(
+            sympy.Eq(sympy.MatrixSymbol("g_x", n, 1), C.T * g, evaluate=False),
+            "its gradient g_x with respect to x: for the bilinear form ⟨g, C x⟩ it is Cᵀ g",
+            "sympy.diff of the matrix expression gᵀ C x minus Cᵀ g simplifies to the zero matrix",
+            _matrix_equal(sympy.diff(g.T * C * xv, xv), C.T * g),
+        ),
+        _given(
+            C.T * g,
+            ct(g),
+            "and Cᵀ g is the transposed convolution of g",
+            check="proved in derivation matrix_element",
+        ),
     )
-    return Derivation("gradient", "The transposed convolution is the gradient (VJP) of the convolution",
-                      sympy.Eq(sympy.Symbol("∇_x ⟨conv(x), g⟩"), ct(g)), steps)
+    return Derivation(
+        "gradient",
+        "The transposed convolution is the gradient (VJP) of the convolution",
+        sympy.Eq(sympy.MatrixSymbol("g_x", n, 1), ct(g), evaluate=False),
+        steps,
+    )
 
 
 def _matrix_equal(a: Any, b: Any) -> bool:
@@ -683,23 +805,40 @@ def _subpixel() -> Derivation:
     t = input_index(P.i, P.k, P.s, P.d, 0)
     q = sympy.Symbol("q", integer=True)
     steps = (
-        _given(P.t, t, "position of tap k of input i in the full (uncropped) output: the index relation, p = 0",
-               check="definition (tconvmat.spec.input_index)"),
-        _step(sympy.Mod(t, P.s, evaluate=False), sympy.Mod(P.k * P.d, P.s),
-              "its phase t mod s does not depend on i: only the taps with k·d ≡ φ (mod s) reach phase φ",
-              proof=(sympy.Mod(t, P.s), sympy.Mod(P.k * P.d, P.s))),
-        _step(t, P.phi + (P.i + m_) * P.s,
-              "writing k·d = φ + m·s, the tap lands at q = i + m in the phase-φ sub-grid t = φ + q·s",
-              proof=(t.subs(P.k * P.d, P.phi + m_ * P.s), P.phi + (P.i + m_) * P.s),
-              check="substitute k·d = φ + m·s, simplify(lhs − rhs) = 0"),
-        _step((P.k + a_) * P.d - P.k * P.d, P.s * b_,
-              "with s = G·a, d = G·b, G = gcd(s, d): the taps of one phase are a = s/G apart, and m grows by "
-              "b = d/G: a stride-1 convolution with dilation d/G, the polyphase component",
-              proof=(((P.k + a_) * P.d - P.k * P.d).subs(P.d, G * b_), (P.s * b_).subs(P.s, G * a_)),
-              check="substitute s = G·a, d = G·b, simplify(lhs − rhs) = 0"),
-        _given(sympy.Function("y")(P.phi + q * P.s), sympy.Function("y_phi")(q),
-               "so output phase φ is that stride-1 convolution; interleaving the s phases (pixel shuffle) "
-               "and cropping p gives the transposed convolution", check="assembles the previous steps"),
+        _given(
+            P.t,
+            t,
+            "position of tap k of input i in the full (uncropped) output: the index relation, p = 0",
+            check="definition (tconvmat.spec.input_index)",
+        ),
+        _step(
+            sympy.Mod(t, P.s, evaluate=False),
+            sympy.Mod(P.k * P.d, P.s),
+            "its phase t mod s does not depend on i: only the taps with k·d ≡ φ (mod s) reach phase φ",
+            proof=(sympy.Mod(t, P.s), sympy.Mod(P.k * P.d, P.s)),
+        ),
+        _step(
+            t,
+            P.phi + (P.i + m_) * P.s,
+            "writing k·d = φ + m·s, the tap lands at q = i + m in the phase-φ sub-grid t = φ + q·s",
+            proof=(t.subs(P.k * P.d, P.phi + m_ * P.s), P.phi + (P.i + m_) * P.s),
+            check="substitute k·d = φ + m·s, simplify(lhs − rhs) = 0",
+        ),
+        _step(
+            (P.k + a_) * P.d - P.k * P.d,
+            P.s * b_,
+            "with s = G·a, d = G·b, G = gcd(s, d): the taps of one phase are a = s/G apart, and m grows by "
+            "b = d/G: a stride-1 convolution with dilation d/G, the polyphase component",
+            proof=(((P.k + a_) * P.d - P.k * P.d).subs(P.d, G * b_), (P.s * b_).subs(P.s, G * a_)),
+            check="substitute s = G·a, d = G·b, simplify(lhs − rhs) = 0",
+        ),
+        _given(
+            sympy.Function("y")(P.phi + q * P.s),
+            sympy.Function("y_phi")(q),
+            "so output phase φ is that stride-1 convolution; interleaving the s phases (pixel shuffle) "
+            "and cropping p gives the transposed convolution",
+            check="assembles the previous steps",
+        ),
     )
     return Derivation("subpixel", "Sub-pixel (polyphase) decomposition", steps[-1].statement, steps)
 
@@ -709,29 +848,49 @@ def _checkerboard() -> Derivation:
     n_, r, q = sympy.symbols("n r q", integer=True, nonnegative=True)
     closed = sympy.floor((P.K - 1 - P.phi) / P.s) + 1
     exhaustive = all(
-        int(overlap_count(ph).subs({P.K: K, P.s: s, P.d: 1}).doit()) == int(closed.subs({P.K: K, P.s: s, P.phi: ph}))
-        for K in range(1, 9) for s in range(1, 6) for ph in range(s)
+        int(overlap_count(ph).subs({P.K: K, P.s: s, P.d: 1}).doit())
+        == int(closed.subs({P.K: K, P.s: s, P.phi: ph}))
+        for K in range(1, 9)
+        for s in range(1, 6)
+        for ph in range(s)
     )
     uniform = closed.subs({P.K: n_ * P.s + P.s, P.phi: P.s - 1 - r})
     den = r + 1 + q  # s, with 0 ≤ r < s
     numer = n_ * den + r
     steps = (
-        _given(sympy.Symbol("N(φ)"), overlap_count(), "taps reaching an interior output of phase φ = (j + p) mod s"),
-        Step(sympy.Eq(overlap_count().subs(P.d, 1), closed, evaluate=False),
-             "for d = 1 they are k = φ, φ + s, φ + 2s, … below K",
-             "not proved symbolically; "
-             + ("checked exhaustively" if exhaustive else "FAILED an exhaustive check")
-             + " over 1 ≤ K ≤ 8, 1 ≤ s ≤ 5, 0 ≤ φ < s",
-             False),
-        _given(sympy.floor(P.K / P.s), (P.K - sympy.Mod(P.K, P.s)) / P.s,
-               "division with remainder: ⌊N/D⌋ = (N − N mod D)/D for integers N, D > 0", check="definition of mod"),
-        _step(uniform, n_ + 1,
-              "if s divides K (K = (n + 1)·s), every phase φ = s − 1 − r, 0 ≤ r < s, gets n + 1 taps: uniform",
-              proof=((numer - sympy.Mod(numer, den)) / den + 1, n_ + 1),
-              check="with s = r + 1 + q (0 ≤ r < s) the floor is (N − N mod s)/s, N = n·s + r; simplify = 0"),
+        _given(
+            sympy.Function("N")(P.phi),
+            overlap_count(),
+            "taps reaching an interior output of phase φ = (j + p) mod s",
+        ),
+        Step(
+            sympy.Eq(overlap_count().subs(P.d, 1), closed, evaluate=False),
+            "for d = 1 they are k = φ, φ + s, φ + 2s, … below K",
+            "not proved symbolically; "
+            + ("checked exhaustively" if exhaustive else "FAILED an exhaustive check")
+            + " over 1 ≤ K ≤ 8, 1 ≤ s ≤ 5, 0 ≤ φ < s",
+            False,
+        ),
+        _given(
+            sympy.floor(P.K / P.s),
+            (P.K - sympy.Mod(P.K, P.s)) / P.s,
+            "division with remainder: ⌊N/D⌋ = (N − N mod D)/D for integers N, D > 0",
+            check="definition of mod",
+        ),
+        _step(
+            uniform,
+            n_ + 1,
+            "if s divides K (K = (n + 1)·s), every phase φ = s − 1 − r, 0 ≤ r < s, gets n + 1 taps: uniform",
+            proof=((numer - sympy.Mod(numer, den)) / den + 1, n_ + 1),
+            check="with s = r + 1 + q (0 ≤ r < s) the floor is (N − N mod s)/s, N = n·s + r; simplify = 0",
+        ),
     )
-    return Derivation("checkerboard", "Uneven overlap (checkerboard) and when it vanishes",
-                      sympy.Eq(sympy.Symbol("N(φ)"), closed), steps)
+    return Derivation(
+        "checkerboard",
+        "Uneven overlap (checkerboard) and when it vanishes",
+        sympy.Eq(sympy.Function("N")(P.phi), closed),
+        steps,
+    )
 
 
 def _composition() -> Derivation:
@@ -739,17 +898,26 @@ def _composition() -> Derivation:
     A = sympy.MatrixSymbol("C_A", b, a)
     B = sympy.MatrixSymbol("C_B", c, b)
     y = sympy.MatrixSymbol("y", b, 1)
+    v = sympy.MatrixSymbol("v", a, 1)
     steps = (
-        _given(sympy.Symbol("C_{B∘A}"), B * A, "the matrix of conv_B ∘ conv_A is the product"),
-        Step(sympy.Eq(sympy.Transpose(B * A), A.T * B.T, evaluate=False),
-             "its transpose is the reversed product: conv_transpose_A ∘ conv_transpose_B",
-             "(C_B C_A)ᵀ − C_Aᵀ C_Bᵀ simplifies to the zero matrix", _matrix_equal((B * A).T, A.T * B.T)),
-        Step(sympy.Eq(y.T * A * A.T * y, sympy.Symbol("‖C_A^T y‖²"), evaluate=False),
-             "conv_A ∘ conv_transpose_A has the Gram matrix C Cᵀ, positive semidefinite: yᵀ C Cᵀ y = |Cᵀ y|²",
-             "the difference simplifies to the zero matrix",
-             _matrix_equal((A * A.T * y).T * y, (A.T * y).T * (A.T * y))),
+        _given(sympy.MatrixSymbol("C_BA", c, a), B * A, "the matrix of conv_B ∘ conv_A is the product"),
+        Step(
+            sympy.Eq(sympy.Transpose(B * A), A.T * B.T, evaluate=False),
+            "its transpose is the reversed product: conv_transpose_A ∘ conv_transpose_B",
+            "(C_B C_A)ᵀ − C_Aᵀ C_Bᵀ simplifies to the zero matrix",
+            _matrix_equal((B * A).T, A.T * B.T),
+        ),
+        _given(v, A.T * y, "let v = C_Aᵀ y, the transposed convolution of y"),
+        Step(
+            sympy.Eq(y.T * A * A.T * y, v.T * v, evaluate=False),
+            "conv_A ∘ conv_transpose_A has the Gram matrix C Cᵀ, positive semidefinite: yᵀ C Cᵀ y = |Cᵀ y|²",
+            "the difference simplifies to the zero matrix",
+            _matrix_equal((A * A.T * y).T * y, (A.T * y).T * (A.T * y)),
+        ),
     )
-    return Derivation("composition", "Transposes compose in reverse; the Gram matrix C Cᵀ", steps[1].statement, steps)
+    return Derivation(
+        "composition", "Transposes compose in reverse; the Gram matrix C Cᵀ", steps[1].statement, steps
+    )
 
 
 _DERIVATIONS: dict[str, Callable[[], Derivation]] = {

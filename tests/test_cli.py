@@ -480,3 +480,13 @@ def test_prove_refuses_what_the_document_does_not_cover(capsys):
         "4",
     )
     assert code == 2 and "padding_mode='zeros'" in err
+
+
+def test_prove_identity(capsys, tmp_path):
+    path = tmp_path / "sub.tex"
+    code, _, err = run(capsys, "prove", "--identity", "subpixel", "-o", str(path))
+    assert code == 0 and err == f"wrote {path}\n"
+    tex = path.read_text()
+    assert "Sub-pixel (polyphase) decomposition" in tex and tex.rstrip().endswith("\\end{document}")
+    code, out, _ = run(capsys, "prove", "--identity", "all")
+    assert code == 0 and out.count("\\section{") == 7

@@ -627,3 +627,17 @@ def test_random_documents_compile(
     except ConvolutionSpecError:
         assume(False)
     compile_tex(latex.proof_document(**kw), tmp_path_factory.mktemp("doc"))
+
+
+def test_identity_document_compiles_and_marks_each_step(tmp_path: Path) -> None:
+    from tconvmat.symbolic import derivation
+
+    doc = str(latex.identity_document(list(latex.IDENTITIES)))
+    assert doc.count("\\section{") == len(latex.IDENTITIES)
+    for name in latex.IDENTITIES:
+        section = str(latex.identity_section(name))
+        d = derivation(name)
+        assert section.count("Verified by SymPy") == sum(step.verified for step in d.steps)
+        assert section.count("Not verified by SymPy") == sum(not step.verified for step in d.steps)
+    assert "Not verified by SymPy" in str(latex.identity_section("checkerboard"))
+    compile_tex(doc, tmp_path, "identities")

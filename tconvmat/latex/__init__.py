@@ -21,9 +21,11 @@ Examples
 from ._builder import Tex, command, environment, escape, join, math_name, text
 from ._document import proof_document
 from ._fragments import derivation, expressions, matrix, transpose_product, vector
+from ._identities import IDENTITIES, identity_document, identity_section
 from ._pictures import flipped_picture, scatter_picture, sparsity_picture, tap_color
 
 __all__ = [
+    "IDENTITIES",
     "Tex",
     "command",
     "derivation",
@@ -31,6 +33,8 @@ __all__ = [
     "escape",
     "expressions",
     "flipped_picture",
+    "identity_document",
+    "identity_section",
     "join",
     "math_name",
     "matrix",

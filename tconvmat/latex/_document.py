@@ -76,6 +76,11 @@ def _tuple(values: Sequence[Any]) -> str:
     return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
+def macros() -> str:
+    """The document's helper macros (``\tcmdisplay``), safe to include more than once."""
+    return _template("macros.tex").substitute()
+
+
 def _display(tex: str) -> str:
     """A display that is scaled down to the line width if wider (``\tcmdisplay``, in the template)."""
     return "\\tcmdisplay{" + tex + "}"
@@ -452,13 +457,14 @@ def proof_document(
         else "in floating point (the data are not integers)",
         agreement="All three are equal" if exact else "All three agree to within \\(10^{-12}\\)",
     )
-    body = _template("proof_body.tex").substitute(general, instance=instance)
+    body = _template("proof_body.tex").substitute(general, instance=instance, macros=macros())
     if not standalone:
         return Tex(body, "text")
     import tconvmat
 
     doc = _template("proof.tex").substitute(
         version=tconvmat.__version__,
+        what="a proof of the flipped-kernel equivalence of transposed convolution, with a worked instance",
         class_options=_class_options(documentclass_options),
         title=escape(DEFAULT_TITLE if title is None else title),
         body=body,
