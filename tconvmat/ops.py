@@ -181,7 +181,8 @@ def _gather(x: NDArray[Any], w: NDArray[Any], spec: ConvSpec) -> NDArray[Any]:
         for t, sl in enumerate(tap_slices):
             cols[:, :, :, t] = xg[(Ellipsis, *sl)]
         target = y[:, :, :, rows].reshape(n, g, c_out_g, m * math.prod(rest))
-        np.matmul(wg, cols.reshape(n, g, c_in_g * taps, m * math.prod(rest)), out=target)
+        product = np.multiply if c_in_g * taps == 1 else np.matmul  # inner dimension 1: see _scatter
+        product(wg, cols.reshape(n, g, c_in_g * taps, m * math.prod(rest)), out=target)
     return y.reshape(n, spec.out_channels, *out)
 
 
