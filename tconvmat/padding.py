@@ -81,14 +81,26 @@ def pad(x: NDArray, pads: tuple[tuple[int, int], ...], mode: str) -> NDArray:
     array([3, 2, 1, 2, 3, 2])
     >>> pad(np.arange(1, 6), ((-1, 2),), "zeros")
     array([2, 3, 4, 5, 0, 0])
+    >>> pad(np.array([7]), ((-2, 2),), "zeros")  # position 0 would hold x[2]: none
+    array([0])
     """
     ndim = len(pads)
     lead = x.ndim - ndim
     if mode == "zeros":
-        crop = tuple(slice(max(-b, 0), x.shape[lead + a] - max(-e, 0)) for a, (b, e) in enumerate(pads))
-        x = x[(Ellipsis, *crop)]
-        widths = [(0, 0)] * lead + [(max(b, 0), max(e, 0)) for b, e in pads]
-        return np.pad(x, widths) if any(w != (0, 0) for w in widths) else x
+        if not any(b or e for b, e in pads):
+            return x
+        # Output position j holds x[j − b] where that exists, else 0.  Copy the overlap
+        # into zeros: cropping first and padding after would be wrong when a crop
+        # reaches past the far end (e.g. pads (−2, 2) on one element).
+        size = tuple(x.shape[lead + a] + b + e for a, (b, e) in enumerate(pads))
+        out = np.zeros(x.shape[:lead] + size, dtype=x.dtype)
+        dst, src = [], []
+        for a, (b, _) in enumerate(pads):
+            count = max(0, min(x.shape[lead + a] - max(-b, 0), size[a] - max(b, 0)))
+            dst.append(slice(max(b, 0), max(b, 0) + count))
+            src.append(slice(max(-b, 0), max(-b, 0) + count))
+        out[(Ellipsis, *dst)] = x[(Ellipsis, *src)]
+        return out
     for a, (b, e) in enumerate(pads):
         n = x.shape[lead + a]
         index, _ = source_index(np.arange(-b, n + e), n, mode)

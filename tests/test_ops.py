@@ -104,6 +104,19 @@ def test_three_routes_agree_exactly_on_integers(case, seed, bias):
         np.testing.assert_array_equal(y, ys[0])
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_crop_past_the_zero_inserted_input(torch, method):
+    """padding 2 on one input: the flipped route's left pad is −2, a crop longer than the
+    zero-inserted input (found by Hypothesis: cropping first, then padding, gave length 2)."""
+    x, w = np.array([[[7.0]]]), np.array([[[3.0]]])
+    kw = {"stride": 5, "padding": 2, "output_padding": 4}
+    assert tcm.equivalent_conv(w, (1, 1), **kw).pads == ((-2, 2),)
+    expected = torch.nn.functional.conv_transpose1d(torch.tensor(x), torch.tensor(w), **kw).numpy()
+    assert expected.shape == (1, 1, 1)
+    np.testing.assert_array_equal(tcm.conv_transpose(x, w, **kw, method=method), expected)
+    np.testing.assert_array_equal(tcm.equivalent_conv(w, (1, 1), **kw).apply(x), expected)
+
+
 @given(case=cases(asymmetric=True), seed=st.integers(0, 2**32 - 1))
 def test_equivalent_conv_apply(case, seed):
     x, w, _ = case.arrays(seed, np.int64)
