@@ -697,6 +697,22 @@ def test_jax_conv_transpose_matches_jax(jax_lax, problem, seed):
     np.testing.assert_array_equal(J.conv_transpose(x, rhs, s, padding, d, dims, tk, ucp), ref)
 
 
+@pytest.mark.parametrize("pads", [(-3, 3), (-2, 2), (0, -2), (-1, -1), (-2, 0), (3, -4), (1, -3), (0, -3)])
+def test_jax_pads_that_crop_past_the_input(pads):
+    """Output position j holds x[j − low] where it exists; JAX refuses a negative total
+    length (found by Hypothesis: cropping past the end wrapped the slice) and returns an
+    empty array for length 0, which tconvmat refuses, as PyTorch does."""
+    x = np.array([[[5, 7]]])
+    length = 2 + pads[0] + pads[1]
+    if length <= 0:
+        rule = "must not crop more than the dilated input" if length < 0 else "input size must be positive"
+        with pytest.raises(tcm.ConvolutionSpecError, match=rule):
+            J.conv_general_dilated(x, np.ones((1, 1, 1), int), (1,), [pads])
+        return
+    expected = [x[0, 0, j - pads[0]] if 0 <= j - pads[0] < 2 else 0 for j in range(length)]
+    assert J.conv_general_dilated(x, np.ones((1, 1, 1), int), (1,), [pads]).tolist() == [[expected]]
+
+
 @given(
     n=st.sampled_from([1, 2]),
     data=st.data(),

@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..ops import conv
+from ..padding import pad
 from ..spec import ConvolutionSpecError, ConvTransposeSpec, conv_transpose_spec, input_index
 from ._common import fmt, ints
 
@@ -124,9 +125,12 @@ def _dilate_and_pad(x: NDArray[Any], dilation: Sequence[int], pads: Pairs) -> ND
     size = tuple(max((L - 1) * d + 1, 0) for L, d in zip(x.shape[lead:], dilation))
     u = np.zeros(x.shape[:lead] + size, dtype=x.dtype)
     u[(Ellipsis, *(slice(None, None, d) for d in dilation))] = x
-    u = np.pad(u, [(0, 0)] * lead + [(max(b, 0), max(a, 0)) for b, a in pads])
-    crop = tuple(slice(max(-b, 0), u.shape[lead + i] - max(-a, 0)) for i, (b, a) in enumerate(pads))
-    return u[(Ellipsis, *crop)]
+    if any(L + b + a < 0 for L, (b, a) in zip(size, pads)):  # JAX refuses these too
+        raise ConvolutionSpecError(
+            f"padding must not crop more than the dilated input's size on any axis; "
+            f"got padding={tuple(pads)} for dilated input size {size}"
+        )
+    return pad(u, tuple(pads), "zeros")
 
 
 def _string_pads(
