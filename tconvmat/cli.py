@@ -127,22 +127,28 @@ class Values:
         if kind == "arange":
             return np.arange(1, n + 1, dtype=np.int64).reshape(shape)
         if kind == "random":
-            seed_text = self.text.partition(":")[2] or "0"
-            try:
-                seed = int(seed_text)
-            except ValueError:
-                raise UsageError(
-                    f"{self.name}: random:SEED needs an integer seed; got {self.text!r}"
-                ) from None
-            return np.random.default_rng(seed).integers(-5, 6, shape).astype(np.int64)
+            return np.random.default_rng(self._seed()).integers(-5, 6, shape).astype(np.int64)
         if kind == "symbolic":
             sym = _symbolic()
             maker = sym.weight_symbols if symbol == "w" else sym.input_symbols
             return np.asarray(maker(shape, name=symbol))
         a = self._load() if kind == "file" else _numbers(self.text, self.name)
-        if a.size != n:
-            raise UsageError(f"{self.name}: expected {n} values for shape {shape}, got {a.size}")
+        self.check(shape, a.size)
         return a.reshape(shape)
+
+    def _seed(self) -> int:
+        try:
+            return int(self.text.partition(":")[2] or "0")
+        except ValueError:
+            raise UsageError(f"{self.name}: random:SEED needs an integer seed; got {self.text!r}") from None
+
+    def check(self, shape: tuple[int, ...], count: int | None = None) -> None:
+        """Explicit values (inline or a file) must fill ``shape`` exactly; seeds must parse."""
+        if self.kind == "random":
+            self._seed()
+        count = self.count() if count is None else count
+        if count is not None and count != math.prod(shape):
+            raise UsageError(f"{self.name}: expected {math.prod(shape)} values for shape {shape}, got {count}")
 
 
 def _symbolic() -> Any:
@@ -191,7 +197,16 @@ def _expand(values: tuple[int, ...], ndim: int, name: str) -> tuple[int, ...]:
     return values
 
 
-def _problem(args: argparse.Namespace) -> Problem:
+MAX_VALUES = 2**26
+"""Largest input or weight (elements) the command line materialises: 512 MB as int64."""
+
+
+def _problem(args: argparse.Namespace, values: bool = True) -> Problem:
+    """The problem on the command line, validated from shapes before any array exists.
+
+    With ``values=False`` (``tconvmat shape``) no input or weight array is made, so any
+    size can be asked about; ``weight`` and ``x`` are then empty placeholders.
+    """
     transposed = not getattr(args, "conv", False)
     weight_v = Values(args.weight, "--weight") if args.weight else None
     input_v = Values(args.input, "--input") if args.input else Values("arange", "--input")
@@ -242,9 +257,11 @@ def _problem(args: argparse.Namespace) -> Problem:
             raise UsageError(f"--input: {n} values do not fill {c_in} input channels")
         input_size = (n // c_in,)
     input_size = _expand(input_size, ndim, "--input-size")
+    for name, sizes in (("--kernel-size", kernel), ("--input-size", input_size)):
+        if min(sizes) < 1:
+            raise UsageError(f"{name} must be positive on every axis; got {'x'.join(map(str, sizes))}")
     w_shape = (*layout, *kernel)
-    weight = (weight_v or Values("ones", "--weight")).make(w_shape, "w")
-    x = input_v.make((c_in, *input_size), "x")
+    x_shape = (c_in, *input_size)
     kwargs: dict[str, Any] = {
         "stride": _ints(args.stride, "--stride"),
         "padding": _padding(args.padding),
@@ -256,13 +273,27 @@ def _problem(args: argparse.Namespace) -> Problem:
         kwargs["output_padding"] = _ints(args.output_padding, "--output-padding")
         if args.output_size:
             kwargs["output_size"] = _ints(args.output_size, "--output-size")
-        spec: ConvSpec | ConvTransposeSpec = conv_transpose_spec(w_shape, x.shape, **kwargs)
+        spec: ConvSpec | ConvTransposeSpec = conv_transpose_spec(w_shape, x_shape, **kwargs)
     else:
         if args.output_padding != "0" or args.output_size:
             raise UsageError(
                 "--output-padding and --output-size apply to transposed convolutions, not --conv"
             )
-        spec = conv_spec(w_shape, x.shape, **kwargs)
+        spec = conv_spec(w_shape, x_shape, **kwargs)
+    if not values:
+        for v, shape in ((weight_v, w_shape), (input_v, x_shape)):
+            if v is not None:
+                v.check(shape)
+        return Problem(transposed, spec, np.zeros((0,)), np.zeros((0,)), kwargs)
+    for name, shape in (("--weight", w_shape), ("--input", x_shape)):
+        if math.prod(shape) > MAX_VALUES:
+            raise UsageError(
+                f"{name}: shape {_tuple(shape)} has {math.prod(shape):,} elements, more than the "
+                f"command line makes ({MAX_VALUES:,}); tconvmat shape needs no values, and the "
+                f"Python API (tconvmat.conv_operator) applies larger problems"
+            )
+    weight = (weight_v or Values("ones", "--weight")).make(w_shape, "w")
+    x = input_v.make(x_shape, "x")
     return Problem(transposed, spec, weight, x, kwargs)
 
 
@@ -409,7 +440,7 @@ def params_text(problem: Problem) -> str:
     else:
         lines.append(f"padding_mode={spec.padding_mode}")
     lines.append(f"input shape (C_in, *L_in) = {_tuple(spec.input_shape)}")
-    lines.append(f"weight shape {layout} = {_tuple(problem.weight.shape)}")
+    lines.append(f"weight shape {layout} = {_tuple(spec.weight_shape)}")
     return "\n".join(lines)
 
 
@@ -419,7 +450,7 @@ def params_text(problem: Problem) -> str:
 
 
 def cmd_shape(args: argparse.Namespace) -> int:
-    problem = _problem(args)
+    problem = _problem(args, values=False)
     what = "transposed convolution" if problem.transposed else "convolution"
     print(f"{problem.ndim}-d {what}")
     print(_indent(params_text(problem)))

@@ -321,7 +321,20 @@ BAD = [
         "-o: cannot write",
     ),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    # sizes are validated before any array is made
+    (["explain", "--kernel-size", "-1", "--input-size", "3"], "--kernel-size must be positive on every axis"),
+    (["shape", "--kernel-size", "3x3", "--input-size", "3x-2"], "--input-size must be positive on every axis"),
+    (["explain", "--kernel-size", "3", "--input-size", "99999999999"], "more than the command line makes"),
+    (["matrix", "--kernel-size", "3", "--in-channels", "9999", "--input-size", "99999"], "--input: shape"),
+    (["shape", "--kernel-size", "3", "--input-size", "3", "--input", "1,2"], "--input: expected 3 values"),
+    (["shape", "--kernel-size", "3", "--input-size", "3", "--input", "random:x"], "random:SEED needs"),
 ]
+
+
+def test_shape_needs_no_values_so_any_size_can_be_asked(capsys):
+    code, out, _ = run(capsys, "shape", "--kernel-size", "3", "--stride", "2", "--input-size", "99999999999")
+    assert code == 0
+    assert "output shape (C_out, *L_out) = (1, 199999999999)" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), BAD)
