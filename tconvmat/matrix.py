@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
+from ._arrays import numeric
 from .padding import source_index
 from .spec import (
     ConvolutionSpecError,
@@ -373,13 +374,7 @@ def _build(
 
 
 def _as_weight(weight: ArrayLike) -> NDArray[Any]:
-    w = np.asarray(weight)
-    if w.dtype == object:
-        raise TypeError(
-            "weight has dtype object; scipy.sparse holds numbers only. "
-            "For symbolic weights use tconvmat.symbolic."
-        )
-    return w
+    return numeric(weight, "weight", objects=False)  # scipy.sparse holds numbers only
 
 
 def conv_matrix(

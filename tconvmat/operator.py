@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from scipy.sparse.linalg import LinearOperator
 
+from ._arrays import numeric
 from .ops import _gather, _scatter
 from .spec import (
     ConvSpec,
@@ -75,12 +76,7 @@ class _ConvOperator(LinearOperator):
 
 
 def _weight(weight: ArrayLike, dtype: DTypeLike | None) -> NDArray[Any]:
-    w = np.asarray(weight) if dtype is None else np.asarray(weight, dtype=dtype)
-    if w.dtype == object:
-        raise TypeError(
-            "weight has dtype object; operators need numbers. For symbolic weights use tconvmat.symbolic."
-        )
-    return w
+    return numeric(weight, "weight", objects=False, dtype=dtype)
 
 
 def _conj(w: NDArray[Any]) -> NDArray[Any]:

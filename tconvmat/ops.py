@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._arrays import numeric
 from .matrix import _transpose_matrix
 from .padding import fold, pad
 from .spec import (
@@ -44,7 +45,7 @@ METHODS: tuple[str, ...] = ("scatter", "matrix", "flipped")
 
 
 def _weight(weight: ArrayLike, layout: str) -> NDArray[Any]:
-    w = np.asarray(weight)
+    w = numeric(weight, "weight")
     if w.ndim < 3:
         raise ConvolutionSpecError(
             f"weight must have at least 3 dimensions {layout}; got weight shape {w.shape}"
@@ -54,7 +55,7 @@ def _weight(weight: ArrayLike, layout: str) -> NDArray[Any]:
 
 def _batched(x: ArrayLike, ndim: int, fn: str) -> tuple[NDArray[Any], bool]:
     """``(N, C, *spatial)`` view of ``x`` and whether it came unbatched."""
-    a = np.asarray(x)
+    a = numeric(x, "input")
     if a.ndim == ndim + 2:
         return a, False
     if a.ndim == ndim + 1:
@@ -68,7 +69,7 @@ def _batched(x: ArrayLike, ndim: int, fn: str) -> tuple[NDArray[Any], bool]:
 def _bias(bias: ArrayLike | None, channels: int) -> NDArray[Any] | None:
     if bias is None:
         return None
-    b = np.asarray(bias)
+    b = numeric(bias, "bias")
     if b.shape != (channels,):
         raise ConvolutionSpecError(
             f"bias must be 1-d with out_channels={channels} elements; got bias shape {b.shape}"

@@ -175,5 +175,5 @@ def test_index_arithmetic_past_int32_does_not_overflow():
 
 @pytest.mark.parametrize("bad", [np.array([[[1.0]]], dtype=object)])
 def test_object_weights_point_to_symbolic(bad):
-    with pytest.raises(TypeError, match=r"tconvmat\.symbolic"):
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"tconvmat\.symbolic"):
         tcm.conv_matrix(bad, (1, 3))

@@ -154,6 +154,29 @@ def test_equivalent_conv_flips_and_swaps_channels_per_group():
                 np.testing.assert_array_equal(eq.weight[g * 3 + a, b], w[g * 2 + b, a, ::-1])
 
 
+@pytest.mark.parametrize(
+    ("x", "w", "name"),
+    [
+        (np.ones((1, 1, 2), bool), np.ones((1, 1, 3), bool), "weight"),
+        (np.array([[["a", "b"]]]), np.ones((1, 1, 3)), "input"),
+        (np.ones((1, 1, 2)), np.array([[["2026-01-01"]]], dtype="datetime64[D]"), "weight"),
+    ],
+)
+def test_non_numbers_are_refused_as_pytorch_does(torch, x, w, name):
+    """bool would be computed as logic (True + True is True), not as sums; PyTorch refuses it."""
+    with pytest.raises(tcm.ConvolutionSpecError, match=rf"{name} must hold numbers"):
+        tcm.conv_transpose(x, w, stride=2)
+    with pytest.raises(tcm.ConvolutionSpecError, match=rf"{name} must hold numbers"):
+        tcm.conv(x, w)
+    with pytest.raises(RuntimeError):
+        ones = torch.ones(1, 1, 2, dtype=torch.bool)
+        torch.nn.functional.conv_transpose1d(ones, torch.ones(1, 1, 3, dtype=torch.bool))
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"weight must hold numbers"):
+        tcm.conv_matrix(np.ones((1, 1, 3), bool), (1, 4))
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"bias must hold numbers"):
+        tcm.conv_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)), np.array([True]))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
 @pytest.mark.parametrize("method", METHODS)
 def test_dtype_follows_inputs(dtype, method):
