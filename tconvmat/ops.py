@@ -36,6 +36,7 @@ from .spec import (
     conv_spec,
     conv_transpose_spec,
     input_index,
+    output_size_spatial,
 )
 
 __all__ = ["EquivalentConv", "conv", "conv_transpose", "equivalent_conv"]
@@ -212,9 +213,16 @@ def _scatter(x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec) -> NDArr
 
 
 def _via_matrix(x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec) -> NDArray[Any]:
+    dtype = np.result_type(x, w)
+    if dtype.kind == "O":
+        raise ConvolutionSpecError(
+            "method='matrix' needs numeric arrays (scipy.sparse holds no objects); "
+            f"got input dtype {x.dtype}, weight dtype {w.dtype}: use method='scatter' or 'flipped'"
+        )
     C = _transpose_matrix(spec, w)
     y = (C.T @ x.reshape(x.shape[0], C.shape[0]).T).T
-    return np.asarray(y).reshape(x.shape[0], *spec.output_shape)
+    # scipy.sparse computes float16 in float32: round back so every route returns one dtype
+    return np.asarray(y).astype(dtype, copy=False).reshape(x.shape[0], *spec.output_shape)
 
 
 def _upsample(x: NDArray[Any], factor: Sequence[int]) -> NDArray[Any]:
@@ -405,7 +413,8 @@ def conv_transpose(
         Beyond PyTorch (which refuses non-zero modes here): the exact adjoint of the
         convolution padded with that mode, i.e. its autograd VJP.
     method : {"scatter", "matrix", "flipped"}, optional
-        The route (default ``"scatter"``, the fastest); all three agree exactly.
+        The route (default ``"scatter"``, the fastest); all three agree exactly on
+        integers, and to rounding otherwise (they sum in different orders).
 
     Returns
     -------
@@ -424,6 +433,8 @@ def conv_transpose(
     """
     w = _weight(weight, "(C_in, C_out/groups, *kernel)")
     x, unbatched = _batched(input, w.ndim - 2, "conv_transpose")
+    if output_size is not None:
+        output_size = output_size_spatial(output_size, w.ndim - 2, batched=not unbatched)
     spec = _spec(
         conv_transpose_spec,
         w.shape,

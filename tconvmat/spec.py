@@ -157,13 +157,13 @@ def _pads(value: Any, ndim: int) -> Pads:
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
         items = list(value)
         if items and all(isinstance(v, Sequence) and not isinstance(v, (str, bytes)) for v in items):
+            if (len(items) not in (1, ndim)) or any(len(v) != 2 for v in items):
+                raise ConvolutionSpecError(
+                    f"padding as (before, after) pairs needs {ndim} pairs of 2 integers (or one pair "
+                    f"for every axis); got padding={tuple(tuple(v) for v in items)}"
+                )
             if len(items) == 1:
                 items = items * ndim
-            if len(items) != ndim or any(len(v) != 2 for v in items):
-                raise ConvolutionSpecError(
-                    f"padding as (before, after) pairs needs {ndim} pairs of 2 integers; "
-                    f"got padding={tuple(tuple(v) for v in items)}"
-                )
             return tuple((_as_int(b, "padding"), _as_int(a, "padding")) for b, a in items)
     return tuple((p, p) for p in _per_axis(value, "padding", ndim))
 
@@ -466,6 +466,10 @@ def conv_spec(
         pads = _pads(padding, ndim)
     _check_common(wshape, ishape, stride_t, pads, dilation_t, groups, padding_mode)
     c_out, c_in_g = wshape[0], wshape[1]
+    if c_out == 0:  # PyTorch: "expected weight to be at least 1 at dimension 0"
+        raise ConvolutionSpecError(
+            f"weight must have at least one output channel (axis 0); got weight shape {wshape}"
+        )
     if c_out % groups:
         raise ConvolutionSpecError(
             f"out_channels=weight.shape[0]={c_out} is not divisible by groups={groups}"
@@ -497,6 +501,34 @@ def conv_spec(
             f"kernel_size={kernel}, dilation={dilation_t} (axis {axis}): output size would be {out}"
         )
     return spec
+
+
+def output_size_spatial(output_size: Any, ndim: int, batched: bool) -> tuple[int, ...]:
+    """The spatial part of ``output_size``, by ``ConvTranspose*d.forward``'s length rule.
+
+    For a batched input ``(N, C, *spatial)`` PyTorch takes ``ndim`` or ``ndim + 2``
+    sizes, for an unbatched ``(C, *spatial)`` one ``ndim`` or ``ndim + 1``.
+
+    Examples
+    --------
+    >>> output_size_spatial((1, 1, 6), 1, batched=True)
+    (6,)
+    >>> output_size_spatial((1, 6), 1, batched=True)
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: output_size must have 1 or 3 elements for a batched 3-d input (the spatial sizes, or the batch, channel and spatial sizes); got output_size=(1, 6)
+    """
+    sizes = _shape(output_size, "output_size")
+    extra = 2 if batched else 1
+    if len(sizes) == ndim + extra:
+        return sizes[extra:]
+    if len(sizes) != ndim:
+        what, axes = ("a batched", "batch, channel") if batched else ("an unbatched", "channel")
+        raise ConvolutionSpecError(
+            f"output_size must have {ndim} or {ndim + extra} elements for {what} {ndim + extra}-d "
+            f"input (the spatial sizes, or the {axes} and spatial sizes); got output_size={_fmt(sizes)}"
+        )
+    return sizes
 
 
 def _resolve_output_padding(
@@ -596,6 +628,11 @@ def conv_transpose_spec(
     groups = _as_int(groups, "groups")
     _check_common(wshape, ishape, stride_t, pads, dilation_t, groups, padding_mode)
     c_in, c_out_g = wshape[0], wshape[1]
+    if c_in == 0 or c_out_g == 0:  # PyTorch refuses both ("non-empty ... weight tensor expected")
+        raise ConvolutionSpecError(
+            f"weight must have at least one input channel (axis 0) and one output channel per "
+            f"group (axis 1); got weight shape {wshape}"
+        )
     if c_in % groups:
         raise ConvolutionSpecError(f"in_channels=weight.shape[0]={c_in} is not divisible by groups={groups}")
     if ishape[0] != c_in:

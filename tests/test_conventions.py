@@ -158,6 +158,19 @@ def test_onnx_output_shape_without_pads_follows_spec_not_reference(onnx):
         onnx_run(onnx, "ConvTranspose", LEARNER_X, LEARNER_W, strides=[2], output_shape=[6])
 
 
+@pytest.mark.parametrize(("mode", "expected"), [("SAME_UPPER", [0, 1, 0, 2]), ("SAME_LOWER", [1, 0, 2, 0])])
+def test_onnx_same_with_kernel_shorter_than_stride_is_refused(onnx, mode, expected):
+    """K_eff + output_padding < stride: total_padding < 0.  The reference extends the output
+    with zeros (negative pads); tconvmat refuses, pads being crops ≥ 0 (docs/conventions.md)."""
+    x, w = np.array([[[1.0, 2.0]]]), np.array([[[1.0]]])
+    ref = onnx_run(onnx, "ConvTranspose", x, w, strides=[2], auto_pad=mode)
+    np.testing.assert_array_equal(ref[0, 0], expected)
+    with pytest.raises(tcm.ConvolutionSpecError, match=rf"auto_pad='{mode}' targets .* \(4,\).* \(3,\)"):
+        O.conv_transpose(x, w, strides=[2], auto_pad=mode)
+    ok = O.conv_transpose(x, w, strides=[2], auto_pad=mode, output_padding=[1])  # K_eff + op = s
+    np.testing.assert_array_equal(ok, onnx_run(onnx, "ConvTranspose", x, w, strides=[2], auto_pad=mode, output_padding=[1]))
+
+
 def test_onnx_output_shape_vs_pads(onnx):
     """The spec ignores pads when output_shape is given; the reference uses them: refuse
     a disagreeing pair, accept an agreeing one."""
@@ -312,6 +325,24 @@ def test_torch_from_module_matches_module(torch, case, seed, bias):
     np.testing.assert_array_equal(tc(x, output_size=output_size), expected)
     spec = tc.spec(x.shape, output_size)
     assert spec == case.spec()
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("extra", [0, 1, 2])
+def test_torch_from_module_output_size_length(torch, batched, extra):
+    """The module takes 1 or 3 sizes for a batched 1-d input, 1 or 2 for an unbatched one."""
+    m = torch.nn.ConvTranspose1d(1, 1, 3, stride=2, bias=False, dtype=torch.float64)
+    x = np.ones((1,) * batched + (1, 2))
+    size = [1] * extra + [6]
+    tc = T.from_module(m)
+    try:
+        with torch.no_grad():
+            expected = m(torch.from_numpy(x), output_size=size).numpy()
+    except ValueError:
+        with pytest.raises(tcm.ConvolutionSpecError, match="output_size must have 1 or"):
+            tc(x, output_size=size)
+        return
+    np.testing.assert_array_equal(tc(x, output_size=size), expected)
 
 
 @pytest.mark.parametrize("mode", ["zeros", "reflect", "circular"])

@@ -177,13 +177,80 @@ def test_non_numbers_are_refused_as_pytorch_does(torch, x, w, name):
         tcm.conv_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)), np.array([True]))
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, np.int64])
 @pytest.mark.parametrize("method", METHODS)
 def test_dtype_follows_inputs(dtype, method):
     x = np.ones((1, 2, 3), dtype)
     w = np.ones((2, 1, 2), dtype)
     assert tcm.conv_transpose(x, w, method=method).dtype == dtype
     assert tcm.conv(x, np.ones((1, 2, 2), dtype)).dtype == dtype
+
+
+def test_float16_routes_agree():
+    """scipy.sparse computes float16 in float32; the matrix route rounds back to float16."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(-3, 4, (2, 4, 9)).astype(np.float16)
+    w = rng.integers(-3, 4, (4, 2, 3)).astype(np.float16)
+    ys = [tcm.conv_transpose(x, w, stride=2, padding=1, method=m) for m in METHODS]
+    for y in ys:  # small integers: exact in float16 whatever the accumulation order
+        assert y.dtype == np.float16
+        np.testing.assert_array_equal(y, ys[0])
+
+
+def test_matrix_route_refuses_objects():
+    import sympy as sp
+
+    x = np.array([[[sp.Symbol("a"), 1]]], dtype=object)
+    w = np.ones((1, 1, 3), dtype=np.int64)
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"method='matrix' needs numeric arrays"):
+        tcm.conv_transpose(x, w, stride=2, method="matrix")
+    expected = [sp.Symbol("a"), sp.Symbol("a"), sp.Symbol("a") + 1, 1, 1]
+    assert tcm.conv_transpose(x, w, stride=2)[0, 0].tolist() == expected
+
+
+EMPTY_WEIGHTS = [  # (function, input shape, weight shape): PyTorch refuses every one
+    ("conv", (1, 1, 5), (0, 1, 3)),
+    ("conv", (1, 1, 5, 5), (0, 1, 3, 3)),
+    ("conv_transpose", (1, 0, 5), (0, 3, 3)),
+    ("conv_transpose", (1, 1, 5), (1, 0, 3)),
+    ("conv_transpose", (1, 2, 5, 5), (2, 0, 3, 3)),
+]
+
+
+@pytest.mark.parametrize(("fn", "x_shape", "w_shape"), EMPTY_WEIGHTS)
+def test_empty_channel_weights_are_refused_as_pytorch_does(torch, fn, x_shape, w_shape):
+    ndim = len(w_shape) - 2
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn.functional, f"{fn}{ndim}d")(torch.ones(x_shape), torch.ones(w_shape))
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"weight must have at least one"):
+        getattr(tcm, fn)(np.ones(x_shape), np.ones(w_shape))
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"weight must have at least one"):
+        getattr(tcm, f"{fn}_matrix")(np.ones(w_shape), x_shape[1:])
+
+
+def test_conv_with_no_input_channels_is_the_empty_sum():
+    """Beyond PyTorch (docs/semantics.md): C has no columns, so the output is the bias alone."""
+    y = tcm.conv(np.ones((1, 0, 5)), np.ones((2, 0, 3)), bias=np.array([1.0, -2.0]))
+    np.testing.assert_array_equal(y, [[[1.0, 1.0, 1.0], [-2.0, -2.0, -2.0]]])
+    assert tcm.conv_matrix(np.ones((2, 0, 3)), (0, 5)).shape == (6, 0)
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize("extra", [0, 1, 2])
+def test_output_size_length_follows_pytorch(torch, ndim, batched, extra):
+    """``ConvTranspose*d.forward``: ndim or ndim + 2 sizes when batched, ndim or ndim + 1 if not."""
+    x_shape = (1,) * batched + (1,) + (2,) * ndim
+    size = [1] * extra + [4] * ndim  # stride 2, kernel 1: sizes 3 or 4, so op = 1
+    module = getattr(torch.nn, f"ConvTranspose{ndim}d")(1, 1, 1, stride=2, bias=False)
+    w = module.weight.detach().numpy().astype(np.float64)
+    try:
+        expected = module(torch.ones(x_shape), output_size=size).detach().numpy()
+    except ValueError:
+        with pytest.raises(tcm.ConvolutionSpecError, match=r"output_size must have \d or \d elements"):
+            tcm.conv_transpose(np.ones(x_shape), w, stride=2, output_size=size)
+        return
+    np.testing.assert_allclose(tcm.conv_transpose(np.ones(x_shape), w, stride=2, output_size=size), expected)
 
 
 def test_float32_matches_torch_closely(torch):

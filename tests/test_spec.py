@@ -45,7 +45,7 @@ TRANSPOSE_ERRORS = [
         {"output_size": (9,)},
         r"output_size must lie between .* \(6,\) and \(6,\) on every axis; got output_size=\(9,\)",
     ),
-    ({"output_size": (6, 6, 6, 6)}, r"output_size must have 1 spatial sizes"),
+    ({"output_size": (6, 6, 6, 6)}, r"output_size must have 1 or 3 elements for a batched 3-d input"),
     (
         {"padding": "same"},
         r"padding for a transposed convolution must be integers or \(before, after\) pairs",
@@ -256,3 +256,16 @@ def test_output_size_refusals_match_torch_module(torch, L, K, s, p, d, delta, fu
         lambda: tcm.conv_transpose(x, np.ones((1, 1, K)), stride=s, padding=p, dilation=d, output_size=size)
     )
     assert ours == theirs
+
+
+def test_spec_output_size_may_include_channel_and_batch_axes():
+    """The shape-only spec has no batch axis, so it takes every length PyTorch takes."""
+    for size in [(6,), (1, 6), (2, 1, 6)]:
+        assert tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=size).output_padding == (1,)
+    with pytest.raises(E, match=r"output_size must have 1 spatial sizes \(or include the channel/batch"):
+        tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=(6, 6, 6, 6))
+
+
+def test_one_bad_padding_pair_is_reported_as_given():
+    with pytest.raises(E, match=r"needs 2 pairs of 2 integers \(or one pair for every axis\); got padding=\(\(1, 2, 3\),\)$"):
+        tcm.conv_transpose(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding=[[1, 2, 3]])

@@ -191,6 +191,14 @@ def conv_transpose_spec_from_attributes(
         )
         totals = tuple(f - t for f, t in zip(full, target))
         for axis, t in enumerate(totals):
+            if t < 0 and output_shape is None:
+                raise ConvolutionSpecError(
+                    f"auto_pad={mode!r} targets the output size input size·stride = {fmt(target)}, "
+                    f"more than the uncropped output {fmt(full)} (stride·(L−1) + output_padding + "
+                    f"(K−1)·d + 1; the kernel is shorter than the stride): total_padding would be "
+                    f"negative, and ONNX pads must be ≥ 0 (the reference implementation pads with "
+                    f"zeros instead) (axis {axis})"
+                )
             if t < 0:
                 raise ConvolutionSpecError(
                     f"output_shape must not exceed the uncropped output size {fmt(full)} "

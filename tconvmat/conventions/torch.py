@@ -19,7 +19,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..spec import ConvolutionSpecError, ConvSpec, ConvTransposeSpec, conv_spec, conv_transpose_spec
+from ..spec import (
+    ConvolutionSpecError,
+    ConvSpec,
+    ConvTransposeSpec,
+    conv_spec,
+    conv_transpose_spec,
+    output_size_spatial,
+)
 from ._common import apply, fmt
 
 __all__ = ["TorchConv", "from_module", "to_kwargs", "to_module_kwargs"]
@@ -74,6 +81,8 @@ class TorchConv:
         """
         ndim = self.weight.ndim - 2
         shape = tuple(input_shape)
+        if output_size is not None and self.transposed and len(shape) in (ndim + 1, ndim + 2):
+            output_size = output_size_spatial(output_size, ndim, batched=len(shape) == ndim + 2)
         if len(shape) == ndim + 2:
             shape = shape[1:]
         if self.transposed:
