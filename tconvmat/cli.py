@@ -73,18 +73,27 @@ def _padding(text: str) -> Any:
 
 
 def _numbers(text: str, name: str) -> np.ndarray:
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    """``1,2,3`` (or spaces): int64 if every number is an integer, else float64."""
+    parts = re.split(r"\s*,\s*|\s+", text.strip())
+    bad = UsageError(
+        f"{name}: expected comma-separated numbers, ones, arange, random:SEED, symbolic or FILE.npy; got {text!r}"
+    )
+    if "" in parts:  # empty text, or an empty item as in 1,,2 or 1,2,
+        raise bad
     try:
         ints = [int(p) for p in parts]
-        return np.array(ints, dtype=np.int64)
     except ValueError:
         pass
+    else:
+        try:
+            return np.array(ints, dtype=np.int64)
+        except OverflowError:
+            big = next(v for v in ints if not -(2**63) <= v < 2**63)
+            raise UsageError(f"{name}: {big} does not fit in a 64-bit integer") from None
     try:
         return np.array([float(p) for p in parts], dtype=np.float64)
     except ValueError:
-        raise UsageError(
-            f"{name}: expected comma-separated numbers, ones, arange, random:SEED, symbolic or FILE.npy; got {text!r}"
-        ) from None
+        raise bad from None
 
 
 @dataclass(frozen=True)
@@ -137,10 +146,19 @@ class Values:
         return a.reshape(shape)
 
     def _seed(self) -> int:
-        try:
-            return int(self.text.partition(":")[2] or "0")
-        except ValueError:
-            raise UsageError(f"{self.name}: random:SEED needs an integer seed; got {self.text!r}") from None
+        head, colon, seed = self.text.partition(":")
+        if head == "random" and not colon:
+            return 0
+        if head != "random" or not re.fullmatch(r"\d+", seed):
+            raise UsageError(f"{self.name}: random:SEED needs a non-negative integer seed; got {self.text!r}")
+        return int(seed)
+
+    def validate(self) -> None:
+        """Refuse malformed values before anything else is asked of them."""
+        if self.kind == "random":
+            self._seed()
+        elif self.kind in ("inline", "file"):
+            self.count()
 
     def check(self, shape: tuple[int, ...], count: int | None = None) -> None:
         """Explicit values (inline or a file) must fill ``shape`` exactly; seeds must parse."""
@@ -193,7 +211,8 @@ def _expand(values: tuple[int, ...], ndim: int, name: str) -> tuple[int, ...]:
     if len(values) == 1:
         return values * ndim
     if len(values) != ndim:
-        raise UsageError(f"{name}: expected 1 or {ndim} sizes for {ndim}-d; got {'x'.join(map(str, values))}")
+        want = "1 size" if ndim == 1 else f"1 or {ndim} sizes"
+        raise UsageError(f"{name}: expected {want} for {ndim}-d; got {'x'.join(map(str, values))}")
     return values
 
 
@@ -208,8 +227,11 @@ def _problem(args: argparse.Namespace, values: bool = True) -> Problem:
     size can be asked about; ``weight`` and ``x`` are then empty placeholders.
     """
     transposed = not getattr(args, "conv", False)
-    weight_v = Values(args.weight, "--weight") if args.weight else None
-    input_v = Values(args.input, "--input") if args.input else Values("arange", "--input")
+    weight_v = Values(args.weight, "--weight") if args.weight is not None else None
+    input_v = Values(args.input, "--input") if args.input is not None else Values("arange", "--input")
+    for v in (weight_v, input_v):
+        if v is not None:
+            v.validate()
     kernel = _ints(args.kernel_size, "--kernel-size") if args.kernel_size else None
     input_size = _ints(args.input_size, "--input-size") if args.input_size else None
     w_hint = weight_v.shape_hint() if weight_v else None
@@ -272,7 +294,7 @@ def _problem(args: argparse.Namespace, values: bool = True) -> Problem:
     if transposed:
         kwargs["output_padding"] = _ints(args.output_padding, "--output-padding")
         if args.output_size:
-            kwargs["output_size"] = _ints(args.output_size, "--output-size")
+            kwargs["output_size"] = _expand(_ints(args.output_size, "--output-size"), ndim, "--output-size")
         spec: ConvSpec | ConvTransposeSpec = conv_transpose_spec(w_shape, x_shape, **kwargs)
     else:
         if args.output_padding != "0" or args.output_size:
@@ -471,7 +493,8 @@ def _matrix_payload(C: sp.csr_array) -> dict[str, Any]:
     }
 
 
-def _write(out: str | None, text: str | bytes) -> None:
+def _write(out: str | None, text: str | bytes, quiet: bool = False) -> None:
+    """``text`` to stdout (no ``out``, or ``-``) or to the file ``out``, saying so on stderr."""
     if out is None or out == "-":
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
@@ -484,14 +507,25 @@ def _write(out: str | None, text: str | bytes) -> None:
         )
     except OSError as e:
         raise UsageError(f"-o: cannot write {out!r}: {e.strerror or e}") from None
+    if not quiet:
+        print(f"wrote {out}", file=sys.stderr)
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     problem = _problem(args)
-    if problem.symbolic:
-        raise UsageError("--weight symbolic: use --format latex or the explain command for symbolic matrices")
-    C = problem.matrix()
     fmt = args.format
+    if problem.weight.dtype == object:  # C depends on the weight only
+        if fmt != "latex":
+            raise UsageError(
+                f"--weight symbolic: a symbolic C is written with --format latex only; got --format {fmt}"
+            )
+        from . import latex
+
+        sym = _symbolic()
+        build = sym.conv_transpose_matrix if problem.transposed else sym.conv_matrix
+        _write(args.output, str(latex.matrix(build(problem.weight, problem.spec.input_shape, **problem.kwargs))))
+        return 0
+    C = problem.matrix()
     if fmt == "text":
         relation = "y = Cᵀx" if problem.transposed else "y = Cx"
         head = f"C: {C.shape[0]} × {C.shape[1]}, {C.nnz} nonzeros, {C.dtype} ({relation})"
@@ -511,10 +545,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     elif fmt == "npz":
         if not args.output or args.output == "-":
             raise UsageError("--format npz: give a file name with -o FILE.npz")
-        try:
-            sp.save_npz(args.output, C)
-        except OSError as e:
-            raise UsageError(f"-o: cannot write {args.output!r}: {e.strerror or e}") from None
+        buf = io.BytesIO()
+        sp.save_npz(buf, C)
+        _write(args.output, buf.getvalue())
     return 0
 
 
@@ -527,10 +560,11 @@ def cmd_apply(args: argparse.Namespace) -> int:
     else:
         y = problem.apply(args.method)
     if args.output and args.output.endswith(".npy"):
-        try:
-            np.save(args.output, y, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise UsageError(f"-o: cannot write {args.output!r}: {e}") from None
+        if y.dtype == object:  # checked first: np.save would leave a partial file behind
+            raise UsageError("-o FILE.npy holds numbers only; symbolic results are written as text (-o FILE.txt)")
+        buf = io.BytesIO()
+        np.save(buf, y, allow_pickle=False)
+        _write(args.output, buf.getvalue())
         return 0
     _write(args.output, _fmt_array(y))
     return 0
@@ -712,6 +746,10 @@ def _torch_vjp_check(problem: Problem, reference: np.ndarray) -> bool | str:
     return _agree(reference.astype(np.float64), grad[0].numpy())
 
 
+ONNX_MAX_WORK = 2**18
+"""Largest ``C_in · ∏L · ∏K`` the explain/verify checks hand to ``onnx.reference`` (~1 s)."""
+
+
 def _onnx_check(problem: Problem, reference: np.ndarray) -> bool | str:
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
@@ -721,6 +759,9 @@ def _onnx_check(problem: Problem, reference: np.ndarray) -> bool | str:
         return "the ONNX reference implementation mishandles groups > 1"
     if any(op >= s for op, s in zip(spec.output_padding, spec.stride)):
         return "the ONNX reference implementation mishandles output_padding ≥ stride"
+    work = spec.in_channels * math.prod(spec.input_size) * math.prod(spec.kernel_size)
+    if work > ONNX_MAX_WORK:  # its col2im is a Python loop: ~5 µs per element
+        return f"too large: {work:,} products"
     try:
         from onnx import TensorProto, helper
         from onnx.reference import ReferenceEvaluator
@@ -813,16 +854,18 @@ def _expressions_text(problem: Problem, limit: int = 12) -> str:
         # otherwise the general expressions in x and w.
         x = problem.x if problem.symbolic else sym.input_symbols(problem.x.shape, name="x")
         w = problem.weight if problem.symbolic else sym.weight_symbols(problem.weight.shape, name="w")
-        ys = np.asarray(sym.conv_transpose_expressions(x, w, **problem.kwargs))
+        ys = sym._leading(problem.spec, x, w, limit)  # only the elements shown are built
     except (UsageError, AttributeError, ImportError):
         return "(tconvmat.symbolic unavailable)"
     lines = []
-    flat = list(np.ndindex(*ys.shape))
-    for idx in flat[:limit]:
-        line = f"y[{', '.join(map(str, idx))}] = {ys[idx]}"
+    shape = problem.spec.output_shape
+    for flat, value in enumerate(ys):
+        idx = np.unravel_index(flat, shape)
+        line = f"y[{', '.join(map(str, idx))}] = {value}"
         lines.extend(textwrap.wrap(line, WIDTH - 2, subsequent_indent="    ", break_long_words=False))
-    if len(flat) > limit:
-        lines.append(f"… ({len(flat) - limit} more)")
+    total = math.prod(shape)
+    if total > limit:
+        lines.append(f"… ({total - limit} more)")
     return "\n".join(lines)
 
 
@@ -844,15 +887,17 @@ def _proof_tex(problem: Problem) -> str:
     )
 
 
-def _write_proof(problem: Problem, tex: str | None, pdf: str | None) -> None:
+def _write_proof(problem: Problem, tex: str | None, pdf: str | None, command: str = "explain") -> None:
+    what = "" if command == "prove" else "--tex/--pdf: "
     if problem.symbolic:
-        raise UsageError("--tex/--pdf need numeric --weight and --input (the proof has a worked instance)")
+        raise UsageError(f"{what}the proof document needs numeric --weight and --input (it has a worked instance)")
     if problem.spec.padding_mode != "zeros":
-        raise UsageError("--tex/--pdf: the proof document covers padding_mode='zeros'")
+        raise UsageError(
+            f"{what}the proof document covers padding_mode='zeros' only; got --padding-mode {problem.spec.padding_mode}"
+        )
     source = _proof_tex(problem)
     if tex:
         _write(tex, source)
-        print(f"wrote {tex}", file=sys.stderr)
     if pdf:
         _compile(source, pdf)
         print(f"wrote {pdf}", file=sys.stderr)
@@ -895,8 +940,6 @@ def cmd_prove(args: argparse.Namespace) -> int:
         source = str(latex.identity_document(names))
         if args.output or not args.pdf:
             _write(args.output, source)
-            if args.output and args.output != "-":
-                print(f"wrote {args.output}", file=sys.stderr)
         if args.pdf:
             _compile(source, args.pdf)
             print(f"wrote {args.pdf}", file=sys.stderr)
@@ -908,13 +951,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
         args.output = "-"
     if args.output:
         if problem.symbolic or problem.spec.padding_mode != "zeros":
-            _write_proof(problem, "-", None)
+            _write_proof(problem, "-", None, "prove")
         else:
             _write(args.output, _proof_tex(problem))
-            if args.output != "-":
-                print(f"wrote {args.output}", file=sys.stderr)
     if args.pdf:
-        _write_proof(problem, None, args.pdf)
+        _write_proof(problem, None, args.pdf, "prove")
     return 0
 
 
@@ -957,6 +998,18 @@ def _random_args(rng: np.random.Generator, base: argparse.Namespace) -> argparse
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.random:
+        defaults = vars(build_parser().parse_args(["verify", "--random", "1"]))
+        given = [
+            "--" + k.replace("_", "-")
+            for k, v in vars(args).items()
+            if k not in ("random", "seed", "func", "command") and v != defaults.get(k)
+        ]
+        if given:
+            raise UsageError(
+                f"--random draws every parameter and value itself; drop {', '.join(given)} "
+                "(or drop --random to check those)"
+            )
     rng = np.random.default_rng(args.seed)
     n = args.random or 1
     table: dict[str, list[int]] = {}
@@ -1041,8 +1094,12 @@ EXAMPLES = {
 
 def _add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> None:
     g = p.add_argument_group("convolution parameters (as in torch.nn.ConvTranspose*d / Conv*d)")
-    g.add_argument("--in-channels", type=_positive, default=None, metavar="N")
-    g.add_argument("--out-channels", type=_positive, default=None, metavar="N")
+    g.add_argument(
+        "--in-channels", type=_positive, default=None, metavar="N", help="C_in (default 1, or from --weight FILE)"
+    )
+    g.add_argument(
+        "--out-channels", type=_positive, default=None, metavar="N", help="C_out (default 1, or from --weight FILE)"
+    )
     g.add_argument("--kernel-size", metavar="K", help="e.g. 3 or 3x3 (or inferred from --weight)")
     g.add_argument("--stride", default="1", metavar="S", help="e.g. 2 or 2x1 (default 1)")
     g.add_argument(
@@ -1052,11 +1109,15 @@ def _add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> No
         help="e.g. 1, 1,2 (per axis) or 1:2,0:1 (before:after per axis)"
         + ("" if transposed_only else "; with --conv also same or valid"),
     )
-    g.add_argument("--output-padding", default="0", metavar="OP")
-    g.add_argument("--groups", type=_positive, default=1, metavar="G")
-    g.add_argument("--dilation", default="1", metavar="D")
+    g.add_argument(
+        "--output-padding", default="0", metavar="OP", help="e.g. 1 or 1x0, smaller than stride or dilation (default 0)"
+    )
+    g.add_argument("--groups", type=_positive, default=1, metavar="G", help="divides both channel counts (default 1)")
+    g.add_argument("--dilation", default="1", metavar="D", help="e.g. 2 or 2x1 (default 1)")
     g.add_argument("--padding-mode", default="zeros", choices=["zeros", "reflect", "replicate", "circular"])
-    g.add_argument("--output-size", metavar="SIZE", help="spatial output size; resolves --output-padding")
+    g.add_argument(
+        "--output-size", metavar="SIZE", help="spatial output size, e.g. 8 or 8x8; resolves --output-padding"
+    )
     v = p.add_argument_group("values")
     v.add_argument("--input-size", metavar="SIZE", help="spatial input size, e.g. 4 or 4x4")
     v.add_argument(
@@ -1159,7 +1220,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    prog = "tconvmat"
+    words = list(sys.argv[1:] if argv is None else argv)
+    # errors while parsing a subcommand's options name it too, as the later ones do
+    prog = next((f"tconvmat {w}" for w in words[:1] if w in EXAMPLES), "tconvmat")
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "command", None):

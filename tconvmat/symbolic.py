@@ -33,6 +33,7 @@ from .matrix import _pattern
 from .spec import (
     ConvolutionSpecError,
     ConvSpec,
+    ConvTransposeSpec,
     IntOrSeq,
     PaddingArg,
     conv_output_length,
@@ -124,32 +125,41 @@ def _obj(a: ArrayLike) -> NDArray[np.object_]:
 
 
 def _entries(
-    spec: ConvSpec, weight: NDArray[np.object_], rows_size: tuple[int, ...]
+    spec: ConvSpec,
+    weight: NDArray[np.object_],
+    rows_size: tuple[int, ...],
+    below: tuple[bool, int] | None = None,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.object_]]:
     """Rows, columns and (symbolic) values of every stored entry of ``C``, in CSR order.
 
     The pattern of one output channel is shared by all of them (``_pattern``); the
     values are gathered from the weight per tap, summed where a padding mode sends
-    several taps to one column (a loop over taps, not entries).
+    several taps to one column (a loop over taps, not entries).  ``below=(by_column,
+    n)`` keeps only the entries in the first ``n`` columns (or rows), selected on the
+    integer indices before any SymPy object is made.
     """
     pattern = _pattern(spec, rows_size)
     c_out, groups = spec.out_channels, spec.groups
     block = (spec.in_channels // groups) * math.prod(spec.input_size)
     n_spatial = math.prod(rows_size)
-    nnz_t = pattern.cols.size
     w = weight.reshape(c_out, -1)
     taps_of = pattern.entry_taps().tocsr()
     counts = np.diff(taps_of.indptr)
-    values = np.empty((c_out, nnz_t), dtype=object)
-    values[:] = sympy.Integer(0)
-    for j in range(int(counts.max()) if nnz_t else 0):
-        has = counts > j
-        tap = taps_of.indices[taps_of.indptr[:-1][has] + j]
-        values[:, has] = values[:, has] + w[:, tap] if j else w[:, tap]
     row_spatial = np.repeat(np.arange(n_spatial), pattern.row_counts)
-    rows = (np.arange(c_out)[:, None] * n_spatial + row_spatial[None, :]).ravel()
-    cols = ((np.arange(c_out) // (c_out // groups))[:, None] * block + pattern.cols[None, :]).ravel()
-    return rows, cols, values.ravel()
+    rows = np.arange(c_out)[:, None] * n_spatial + row_spatial[None, :]
+    cols = (np.arange(c_out) // (c_out // groups))[:, None] * block + pattern.cols[None, :]
+    if below is None:
+        keep = np.ones(rows.shape, dtype=bool)
+    else:
+        keep = (cols if below[0] else rows) < below[1]
+    channel, entry = np.nonzero(keep)  # row-major: CSR order
+    values = np.empty(entry.size, dtype=object)
+    values[:] = sympy.Integer(0)
+    for j in range(int(counts.max()) if counts.size else 0):
+        has = counts[entry] > j
+        tap = taps_of.indices[taps_of.indptr[:-1][entry[has]] + j]
+        values[has] = values[has] + w[channel[has], tap] if j else w[channel[has], tap]
+    return rows[channel, entry], cols[channel, entry], values
 
 
 _sortkey = functools.cmp_to_key(sympy.Basic.compare)
@@ -239,6 +249,25 @@ def _apply(
             )
         y = y + b.reshape((-1,) + (1,) * spec.ndim)
     return y[0] if unbatched else y
+
+
+def _leading(
+    spec: ConvSpec | ConvTransposeSpec, x: ArrayLike, weight: ArrayLike, count: int
+) -> NDArray[np.object_]:
+    """The first ``count`` elements of the flattened output for one unbatched input ``x``.
+
+    Only the entries of ``C`` that reach them are made into SymPy objects, so showing a
+    few elements of a large problem costs a few expressions (``tconvmat explain``).
+    """
+    xo, w = _obj(x).ravel(), _obj(weight)
+    transpose = isinstance(spec, ConvTransposeSpec)
+    fwd, rows_size = (spec.adjoint, spec.input_size) if transpose else (spec, spec.output_size)
+    count = min(count, math.prod(spec.output_shape))
+    rows, cols, values = _entries(fwd, w, rows_size, below=(transpose, count))
+    src, dst = (rows, cols) if transpose else (cols, rows)
+    names = [*w.ravel().tolist(), *xo.tolist()]
+    distinct = spec.padding_mode == "zeros" and len(set(names)) == len(names)
+    return _sum_by(dst, _products(values, xo[src], distinct), count, distinct)
 
 
 def conv_expressions(

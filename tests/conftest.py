@@ -35,3 +35,8 @@ def torch() -> ModuleType:
     t = oracle("torch")
     t.set_num_threads(1)
     return t
+
+
+@pytest.fixture(scope="session")
+def onnx() -> ModuleType:
+    return oracle("onnx")

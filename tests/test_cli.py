@@ -283,7 +283,7 @@ BAD = [
     ),
     (
         ["explain", "--kernel-size", "3", "--input-size", "2", "--input", "random:x"],
-        "random:SEED needs an integer",
+        "random:SEED needs a non-negative integer seed",
     ),
     (
         [
@@ -328,6 +328,21 @@ BAD = [
     (["matrix", "--kernel-size", "3", "--in-channels", "9999", "--input-size", "99999"], "--input: shape"),
     (["shape", "--kernel-size", "3", "--input-size", "3", "--input", "1,2"], "--input: expected 3 values"),
     (["shape", "--kernel-size", "3", "--input-size", "3", "--input", "random:x"], "random:SEED needs"),
+    # malformed values are refused, whatever else is missing
+    (["apply", "--kernel-size", "3", "--input-size", "2", "--input", "random:-1"], "non-negative integer seed"),
+    (["apply", "--kernel-size", "3", "--input-size", "2", "--input", "random:"], "non-negative integer seed"),
+    (["apply", "--kernel-size", "3", "--input", "random:abc"], "got 'random:abc'"),
+    (["apply", "--kernel-size", "3", "--input", "99999999999999999999,1"], "does not fit in a 64-bit integer"),
+    (["apply", "--kernel-size", "3", "--input", "1,,1"], "--input: expected comma-separated numbers"),
+    (["apply", "--kernel-size", "3", "--input", "1,2,"], "--input: expected comma-separated numbers"),
+    (["apply", "--kernel-size", "3", "--input-size", "2", "--input", ""], "got ''"),
+    (["apply", "--kernel-size", "3", "--input", "1,1", "--output-size", "6x6"], "--output-size: expected 1 size"),
+    (["matrix", "--kernel-size", "3", "--input-size", "2", "--weight", "symbolic"], "--format latex only"),
+    (["verify", "--random", "5", "--kernel-size", "7x7"], "drop --kernel-size"),
+    (
+        ["prove", "--kernel-size", "3", "--padding", "1", "--padding-mode", "circular", "--input-size", "4"],
+        "the proof document covers padding_mode='zeros' only; got --padding-mode circular",
+    ),
 ]
 
 
@@ -503,3 +518,62 @@ def test_prove_identity(capsys, tmp_path):
     assert "Sub-pixel (polyphase) decomposition" in tex and tex.rstrip().endswith("\\end{document}")
     code, out, _ = run(capsys, "prove", "--identity", "all")
     assert code == 0 and out.count("\\section{") == 7
+
+
+def test_output_size_broadcasts_like_the_other_sizes(capsys):
+    code, out, _ = run(capsys, "shape", "--kernel-size", "3x3", "--stride", "2", "--input-size", "2", "--output-size", "6")
+    assert code == 0 and "(1, 6, 6)" in out
+
+
+def test_symbolic_matrix_as_latex(capsys):
+    code, out, _ = run(capsys, "matrix", "--kernel-size", "3", "--stride", "2", "--input-size", "2", "--weight", "symbolic", "--format", "latex")
+    assert code == 0
+    assert "w_{0} & w_{1} & w_{2} & 0 & 0" in out and "0 & 0 & w_{0} & w_{1} & w_{2}" in out
+
+
+def test_output_files_are_announced_and_complete(capsys, tmp_path):
+    y = tmp_path / "y.npy"
+    code, _, err = run(capsys, "apply", "--kernel-size", "3", "--stride", "2", "--input", "1,1", "-o", str(y))
+    assert code == 0 and err == f"wrote {y}\n"
+    assert np.load(y).tolist() == [[1, 1, 2, 1, 1]]
+    C = tmp_path / "C.npz"
+    code, _, err = run(capsys, "matrix", "--kernel-size", "3", "--stride", "2", "--input-size", "2", "--format", "npz", "-o", str(C))
+    assert code == 0 and err == f"wrote {C}\n"
+    assert sp.load_npz(C).toarray().tolist() == [[1, 1, 1, 0, 0], [0, 0, 1, 1, 1]]
+    bad = tmp_path / "ys.npy"
+    code, _, _ = run(capsys, "apply", "--kernel-size", "3", "--input", "1,2", "--weight", "symbolic", "-o", str(bad))
+    assert code == 2 and not bad.exists()
+
+
+def test_explain_builds_only_the_expressions_it_shows(capsys, monkeypatch):
+    """A 16×16, 3→4-channel explain makes 12 SymPy expressions, not 4·33·33."""
+    import tconvmat.symbolic as sym
+
+    made = []
+    real = sym._sum_by
+    monkeypatch.setattr(sym, "_sum_by", lambda index, terms, n, distinct: made.append(n) or real(index, terms, n, distinct))
+    code, out, _ = run(
+        capsys, "explain", "--kernel-size", "3x3", "--stride", "2", "--input-size", "16", "--in-channels", "3", "--out-channels", "4"
+    )
+    assert code == 0 and made == [12]
+    x = sym.input_symbols((3, 16, 16))
+    w = sym.weight_symbols((3, 4, 3, 3))
+    full = sym.conv_transpose_expressions(x, w, stride=2).ravel()
+    text = " ".join(line.strip() for line in out.splitlines())
+    for flat in range(12):
+        idx = np.unravel_index(flat, (4, 33, 33))
+        assert f"y[{', '.join(map(str, idx))}] = {full[flat]}" in text
+    assert f"… ({4 * 33 * 33 - 12} more)" in text
+
+
+def test_parse_errors_name_the_subcommand(capsys):
+    code, _, err = run(capsys, "apply", "--kernel-size", "3", "--groups", "0")
+    assert code == 2 and err.startswith("tconvmat apply: error: argument --groups")
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and err.startswith("tconvmat: error:")
+
+
+def test_explain_skips_the_onnx_reference_past_its_size(capsys, monkeypatch, onnx):
+    monkeypatch.setattr("tconvmat.cli.ONNX_MAX_WORK", 5)
+    code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
+    assert code == 0 and "ONNX reference                    skipped (too large: 6 products)" in out

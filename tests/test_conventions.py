@@ -27,7 +27,6 @@ from tconvmat.conventions._common import same_map
 from tconvmat.testing import conv_params
 
 from .cases import cases
-from .conftest import oracle
 
 SEEDS = st.integers(0, 2**32 - 1)
 
@@ -39,11 +38,6 @@ def ints(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # ONNX
 # ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def onnx() -> ModuleType:
-    return oracle("onnx")
 
 
 def onnx_run(onnx: ModuleType, op: str, X, W, B=None, **attrs):

@@ -76,6 +76,22 @@ def test_conv_expressions_equal_numeric_exactly(case, seed):
     np.testing.assert_array_equal(_substitute(y, values), tcm.conv(xv, wv, **case.kwargs))
 
 
+@given(
+    case=cases(modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2)
+    | cases(kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2),
+    count=st.integers(1, 40),
+)
+def test_leading_expressions_are_the_first_of_all(case, count):
+    """``tconvmat explain`` builds only the elements it shows; they are the full result's first."""
+    spec = case.spec()
+    x = sym.input_symbols(spec.input_shape)
+    w = sym.weight_symbols(case.weight_shape)
+    full = (sym.conv_transpose_expressions if case.kind == "transpose" else sym.conv_expressions)(
+        x, w, **case.kwargs
+    )
+    assert sym._leading(spec, x, w, count).tolist() == full.ravel()[:count].tolist()
+
+
 @given(case=cases(modes=("zeros", "reflect"), asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1))
 def test_symbolic_matrix_equals_sparse_matrix(case, seed):
     _, ws, _, wv, values = _draw(case, seed, False, True)

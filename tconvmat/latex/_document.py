@@ -177,10 +177,16 @@ def _lengths(spec: ConvTransposeSpec, symbolic: ModuleType, statement: Any) -> s
                     "tconvmat.symbolic and tconvmat.spec disagree"
                 )
         else:
-            note = rf",\ p_{{\mathrm{{before}}}} = {pb},\ p_{{\mathrm{{after}}}} = {pa}\ (\text{{asymmetric: }} p_{{\mathrm{{before}}}} + p_{{\mathrm{{after}}}} \text{{ in place of }} 2p)"
+            # on a line of its own: beside the substitutions it runs past the margin
+            note = (
+                rf"\text{{asymmetric: }} p_{{\mathrm{{before}}}} + p_{{\mathrm{{after}}}} = {pb} + {pa}"
+                r" \text{ in place of } 2p"
+            )
         subs = ",\\ ".join(f"{_latex(sym)} = {v}" for sym, v in values.items())
         prefix = rf"\text{{axis {axis}: }}\ " if spec.ndim > 1 else ""
-        lines.append(rf"{prefix}L_{{\mathrm{{out}}}} = {n_out} \quad ({subs}{note})")
+        lines.append(rf"{prefix}L_{{\mathrm{{out}}}} = {n_out} \quad ({subs})")
+        if note:
+            lines.append(note)
     return r" \\ ".join(lines) if len(lines) == 1 else environment("gathered", join(" \\\\\n", lines))
 
 
