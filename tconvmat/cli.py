@@ -142,6 +142,12 @@ class Values:
             maker = sym.weight_symbols if symbol == "w" else sym.input_symbols
             return np.asarray(maker(shape, name=symbol))
         a = self._load() if kind == "file" else _numbers(self.text, self.name)
+        if kind == "file" and a.size != math.prod(shape):
+            layout = "(C_in, C_out/groups, *K)" if symbol == "w" else "(C_in, *L), no batch axis"
+            raise UsageError(
+                f"{self.name}: {self.text} has shape {_tuple(a.shape)}; the parameters need {_tuple(shape)}, "
+                f"laid out {layout}"
+            )
         self.check(shape, a.size)
         return a.reshape(shape)
 

@@ -577,3 +577,12 @@ def test_explain_skips_the_onnx_reference_past_its_size(capsys, monkeypatch, onn
     monkeypatch.setattr("tconvmat.cli.ONNX_MAX_WORK", 5)
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 0 and "ONNX reference                    skipped (too large: 6 products)" in out
+
+
+def test_a_file_of_the_wrong_shape_is_named_with_both_shapes(capsys, tmp_path):
+    x, w = tmp_path / "x.npy", tmp_path / "w.npy"
+    np.save(x, np.ones((2, 4)))
+    np.save(w, np.ones((3, 3, 3)))
+    code, _, err = run(capsys, "apply", "--input", str(x), "--weight", str(w))
+    assert code == 2
+    assert f"--input: {x} has shape (2, 4); the parameters need (3, 4), laid out (C_in, *L), no batch axis" in err
