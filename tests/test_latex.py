@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import tconvmat as tcm
 from tconvmat import latex
-from tconvmat.latex import _fragments, _pictures
+from tconvmat.latex import _builder, _fragments, _pictures
 from tconvmat.spec import ConvolutionSpecError, conv_transpose_output_length, conv_transpose_spec
 
 from .conftest import REQUIRE_ORACLES
@@ -127,6 +127,12 @@ def test_tex_is_immutable_and_pickles() -> None:
 )
 def test_escape_each_special_character(raw: str, escaped: str) -> None:
     assert latex.escape("a" + raw + "b") == "a" + escaped + "b"
+
+
+def test_prose_sets_subscripted_names_as_maths() -> None:
+    assert _builder.prose("P_l and L_out, not conv_transpose or 50%") == (
+        r"\(P_{l}\) and \(L_{\mathrm{out}}\), not conv\_transpose or 50\%"
+    )
 
 
 def test_math_name() -> None:
@@ -411,6 +417,9 @@ def test_proof_document_content(symbolic: ModuleType) -> None:
             )
     verified = [s.verified for n in names for s in symbolic.derivation(n).steps]
     assert tex.count("Verified by SymPy: ") == sum(verified)
+    # the prose's plain-text names (P_l, L_in) are typeset as subscripts, not as a\_b
+    assert r"\(P_{l}\)" in tex and r"\(L_{\mathrm{in}}\)" in tex
+    assert "P\\_l" not in tex and "L\\_in" not in tex
     assert tex.count("Not verified by SymPy") == len(verified) - sum(verified)
 
 

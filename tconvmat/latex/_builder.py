@@ -280,6 +280,31 @@ def escape(value: str) -> Tex:
     return Tex("".join(_char(c) for c in str(value)), "text")
 
 
+_SUBSCRIPTED = re.compile(r"\b([A-Za-z])_([A-Za-z0-9]+)\b")
+
+
+def prose(value: str) -> Tex:
+    r"""Like :func:`escape`, with plain-text subscripted names (``P_l``, ``L_in``) set as maths.
+
+    The derivations' prose is written for the terminal too, where ``L_in`` is the
+    natural spelling; in the document it reads as ``L_{\mathrm{in}}``.
+
+    Examples
+    --------
+    >>> prose("substitute L_in, P_l; simplify(lhs − rhs) = 0")
+    'substitute \\(L_{\\mathrm{in}}\\), \\(P_{l}\\); simplify(lhs \\ensuremath{-} rhs) = 0'
+    """
+    out, last = [], 0
+    for m in _SUBSCRIPTED.finditer(value):
+        out.append(escape(value[last : m.start()]))
+        base, sub = m.groups()
+        sub_tex = sub if len(sub) == 1 else rf"\mathrm{{{sub}}}"
+        out.append(rf"\({base}_{{{sub_tex}}}\)")
+        last = m.end()
+    out.append(escape(value[last:]))
+    return Tex("".join(out), "text")
+
+
 def text(value: str) -> Tex:
     r"""User text inside maths: ``\text{…}``, escaped.
 

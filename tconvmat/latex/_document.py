@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 from ..matrix import conv_transpose_matrix
 from ..ops import conv_transpose, equivalent_conv
 from ..spec import ConvTransposeSpec, IntOrSeq, PaddingArg, conv_transpose_spec, input_index
-from ._builder import Tex, environment, escape, join
+from ._builder import Tex, environment, escape, join, prose
 from ._fragments import DerivationLike, _latex, _names, expressions, matrix, transpose_product, vector
 from ._pictures import flipped_picture, scatter_picture, sparsity_picture
 
@@ -91,13 +91,13 @@ def _steps(d: DerivationLike, names: Mapping[str, str]) -> str:
     items = []
     for step in d.steps:
         mark = (
-            r"\emph{Verified by SymPy: " + escape(step.check) + ".}"
+            r"\emph{Verified by SymPy: " + prose(step.check) + ".}"
             if step.verified
-            else r"\textbf{Not verified by SymPy} (attempted: " + escape(step.check) + ")."
+            else r"\textbf{Not verified by SymPy} (attempted: " + prose(step.check) + ")."
         )
         items.append(
             r"\item "
-            + escape(step.justification)
+            + prose(step.justification)
             + ":\n"
             + _display(_latex(step.statement, names))
             + "\n"

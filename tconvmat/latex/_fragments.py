@@ -17,7 +17,7 @@ import scipy.sparse as sp
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from ._builder import Tex, environment, join, math_name, text
+from ._builder import Tex, environment, join, math_name, prose
 
 __all__ = ["derivation", "expressions", "matrix", "transpose_product", "vector"]
 
@@ -509,7 +509,8 @@ def derivation(
     \end{align*}
     """
     lines = [
-        f"{_statement(step.statement, symbol_names)} && {text(step.justification + ' ' + _mark(step, show_check))}"
+        f"{_statement(step.statement, symbol_names)} && "
+        + r"\text{" + prose(step.justification + " " + _mark(step, show_check)) + "}"
         for step in d.steps
     ]
     if not lines:
