@@ -205,6 +205,7 @@ def _scatter(x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec) -> NDArr
     wt = np.swapaxes(w.reshape(g, c_in_g, c_out_g * taps), -1, -2)  # (g, c_out_g·∏K, c_in_g)
     full = tuple(L + pb + pa for L, (pb, pa) in zip(spec.output_size, spec.padding))
     buf = np.zeros((n, g, c_out_g, *full), dtype=np.result_type(x, w))
+    flat = buf.reshape(n * g * c_out_g, *full)  # one leading axis: cheaper views per tap
     rest = size[1:]
     per_row = n * g * c_out_g * taps * math.prod(rest)
     for rows, tap_slices in _blocks(spec.kernel_size, size, spec.stride, spec.dilation, per_row):
@@ -213,9 +214,10 @@ def _scatter(x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec) -> NDArr
         # every tap's copy, at once; with one input channel per group (one channel, or
         # depthwise) the product has inner dimension 1, which NumPy's matmul does slowly
         # outside BLAS (4–20× slower measured): broadcasting computes the same products
-        cols = (wt * xb if c_in_g == 1 else wt @ xb).reshape(n, g, c_out_g, taps, m, *rest)
+        cols = (wt * xb if c_in_g == 1 else wt @ xb).reshape(n * g * c_out_g, taps, m, *rest)
         for t, sl in enumerate(tap_slices):
-            buf[(Ellipsis, *sl)] += cols[:, :, :, t]
+            view = flat[(slice(None), *sl)]
+            np.add(view, cols[:, t], out=view)  # in place; `view += …` also assigns back
     return fold(buf.reshape(n, spec.out_channels, *full), spec.padding, spec.padding_mode)
 
 
