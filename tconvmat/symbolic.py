@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import sympy
 from numpy.typing import ArrayLike, NDArray
+from sympy.simplify.simplify import factor_sum
 
 from .matrix import _pattern
 from .spec import (
@@ -500,6 +501,10 @@ def overlap_count(phase: sympy.Expr | int | None = None) -> sympy.Expr:
 # ---------------------------------------------------------------------------
 
 
+STEP_KINDS = ("proved", "definition", "cited", "argued", "checked")
+"""What a step is: see :class:`Step`."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of a derivation.
@@ -511,20 +516,27 @@ class Step:
     justification : str
         One line of prose.
     check : str
-        How SymPy checked it.
+        How SymPy checked it (or, for the other kinds, where it comes from).
     verified : bool
         True only if SymPy proved it for all parameter values.
+    kind : {"proved", "definition", "cited", "argued", "checked"}
+        ``"proved"``: a claim SymPy checked (``verified`` says whether it passed);
+        ``"definition"``: a definition, with nothing to prove; ``"cited"``: a result
+        proved in another derivation, named in ``check``; ``"argued"``: follows from
+        the steps before it by reasoning in words that SymPy did not check;
+        ``"checked"``: checked over a finite range of parameters, not proved.
     """
 
     statement: sympy.Basic
     justification: str
     check: str
     verified: bool
+    kind: str = "proved"
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """An ordered list of checked steps that derives ``statement``."""
+    """An ordered list of steps that derives ``statement``."""
 
     name: str
     title: str
@@ -533,8 +545,11 @@ class Derivation:
 
     @property
     def verified(self) -> bool:
-        """Every step proved by SymPy."""
-        return all(step.verified for step in self.steps)
+        """Every claim proved by SymPy: each step is proved, a definition or a citation.
+
+        A step argued in words or checked only over a range makes this False.
+        """
+        return all(step.verified or step.kind in ("definition", "cited") for step in self.steps)
 
     def _repr_latex_(self) -> str:  # pragma: no cover - rendering lives in tconvmat.latex
         from . import latex
@@ -545,12 +560,17 @@ class Derivation:
 def verify_equal(lhs: sympy.Expr, rhs: sympy.Expr) -> bool:
     """``simplify(lhs − rhs) == 0``, the check every verified step passes.
 
+    A difference SymPy cannot simplify (it raises) is not verified.
+
     >>> verify_equal(PARAMS.s * (PARAMS.L_in - 1) + 1, PARAMS.s * PARAMS.L_in - PARAMS.s + 1)
     True
     >>> verify_equal(PARAMS.s * PARAMS.L_in, PARAMS.s * (PARAMS.L_in - 1))
     False
     """
-    return bool(sympy.simplify(sympy.expand(lhs - rhs)) == 0)
+    try:
+        return bool(sympy.simplify(sympy.expand(lhs - rhs)) == 0)
+    except (sympy.PolynomialError, NotImplementedError, TypeError, ValueError):
+        return False
 
 
 _SIMPLIFY = "simplify(lhs − rhs) = 0 for integer parameters"
@@ -563,9 +583,9 @@ def _step(lhs: Any, rhs: Any, why: str, proof: tuple[Any, Any] | None = None, ch
     return Step(sympy.Eq(lhs, rhs, evaluate=False), why, check, verify_equal(a, b))
 
 
-def _given(lhs: Any, rhs: Any, why: str, check: str = "definition") -> Step:
-    """A step that states a definition or a result proved elsewhere (no algebra to check)."""
-    return Step(sympy.Eq(lhs, rhs, evaluate=False), why, check, True)
+def _given(lhs: Any, rhs: Any, why: str, check: str = "definition", kind: str = "definition") -> Step:
+    """A step SymPy does not check: a definition, a citation, or an argument in words."""
+    return Step(sympy.Eq(lhs, rhs, evaluate=False), why, check, False, kind)
 
 
 def _output_length() -> Derivation:
@@ -617,36 +637,32 @@ def _matrix_element() -> Derivation:
     C = sympy.Function("C")
     y = sympy.Function("y")
     iverson = sympy.Function("Iverson")
-    scatter = sympy.Sum(
-        sympy.Sum(
-            _w(P.k) * _x(P.i) * iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p))),
-            (P.k, 0, P.K - 1),
-        ),
-        (P.i, 0, P.L_in - 1),
-    )
+    bracket = iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p)))
+    entry = sympy.Sum(_w(P.k) * bracket, (P.k, 0, P.K - 1))
+    inner = sympy.Sum(_w(P.k) * _x(P.i) * bracket, (P.k, 0, P.K - 1))
+    scatter = sympy.Sum(inner, (P.i, 0, P.L_in - 1))
     steps = (
-        Step(
-            sympy.Eq(
-                C(P.i, P.j),
-                sympy.Sum(
-                    _w(P.k) * iverson(sympy.Eq(P.j, input_index(P.i, P.k, P.s, P.d, P.p))), (P.k, 0, P.K - 1)
-                ),
-            ),
+        _given(
+            C(P.i, P.j),
+            entry,
             "row i of C holds tap k at column j = i·s + k·d − p (the forward convolution's matrix)",
-            "definition (tconvmat.matrix builds C from tconvmat.spec.input_index)",
-            True,
+            check="definition (tconvmat.matrix builds C from tconvmat.spec.input_index)",
         ),
-        Step(
-            sympy.Eq(y(P.j), sympy.Sum(C(P.i, P.j) * _x(P.i), (P.i, 0, P.L_in - 1))),
+        _given(
+            y(P.j),
+            sympy.Sum(C(P.i, P.j) * _x(P.i), (P.i, 0, P.L_in - 1)),
             "y = Cᵀx: output j sums column j of C weighted by x",
-            "definition of the transpose",
-            True,
+            check="definition of the transpose",
         ),
-        Step(
-            sympy.Eq(y(P.j), scatter),
+        _step(
+            y(P.j),
+            scatter,
             "insert the entries of C: the scatter form",
-            "substitution of the previous two steps",
-            True,
+            proof=(
+                sympy.Sum(entry * _x(P.i), (P.i, 0, P.L_in - 1)),
+                sympy.Sum(factor_sum(inner), (P.i, 0, P.L_in - 1)),
+            ),
+            check="substitute C(i, j); x_i leaves the sum over k (sympy factor_sum); simplify(lhs − rhs) = 0",
         ),
         _step(
             P.i,
@@ -658,8 +674,10 @@ def _matrix_element() -> Derivation:
         Step(
             element_formula(),
             "so tap k contributes iff s divides j + p − k·d and the quotient is a valid input index",
-            "follows from the previous step: the Iverson bracket holds for that i only",
-            True,
+            "argued in words: the Iverson bracket holds for that i only, if it is an integer in "
+            "0 … L_in − 1 (SymPy does not evaluate the bracketed sum)",
+            False,
+            "argued",
         ),
     )
     return Derivation("matrix_element", "The element formula of Cᵀx", element_formula(), steps)
@@ -688,18 +706,20 @@ def _flipped_kernel() -> Derivation:
     shown_ch = sympy.Sum(Wp[a, b, P.K - 1 - P.k] * X[b], (b, 0, Cg - 1))
     rhs_ch = sympy.Sum(w_prime(a, b, P.K - 1 - P.k) * X[b], (b, 0, Cg - 1))
     read = P.j + P.kappa * P.d - P.P_l
+    flipped_w = sympy.Sum(_w(P.K - 1 - P.kappa) * u(read.subs(P.P_l, pl)), (P.kappa, 0, P.K - 1))
     steps = (
         _given(
             u(P.t),
             sympy.Piecewise((_x(P.t / P.s), sympy.Eq(sympy.Mod(P.t, P.s), 0)), (0, True)),
             "zero insertion: u holds x at multiples of s and zeros between",
         ),
-        _step(
+        _given(
             y(P.j),
             gather,
             "gather form (matrix_element): input i = (j + p − k·d)/s is u at position j + p − k·d",
-            proof=(P.s * i, P.j + P.p - P.k * P.d),
-            check="s·i = j + p − k·d (simplify = 0)",
+            check="argued in words: the element formula of matrix_element, with u's definition and x "
+            "read as 0 outside 0 … L_in − 1",
+            kind="argued",
         ),
         _step(
             P.k,
@@ -719,8 +739,9 @@ def _flipped_kernel() -> Derivation:
             y(P.j),
             sympy.Sum(wp(P.kappa) * u(read), (P.kappa, 0, P.K - 1)),
             "so y is a stride-1 correlation with dilation d of u padded by P_l on the left, kernel w'",
-            proof=(P.j + P.p - P.k * P.d, read.subs({P.kappa: P.K - 1 - P.k, P.P_l: pl})),
-            check="termwise: each term is the gather term under κ = K − 1 − k (simplify = 0)",
+            proof=(gather, flipped_w.change_index(P.kappa, -P.kappa + P.K - 1, P.k)),
+            check="substitute w'(κ) = w(K − 1 − κ) and P_l, re-index the sum by κ = K − 1 − k "
+            "(sympy change_index); simplify(gather sum − it) = 0",
         ),
         _step(
             P.P_l,
@@ -760,7 +781,9 @@ def _round_trip() -> Derivation:
     q = sympy.Symbol("q", integer=True, nonnegative=True)
     r = sympy.Symbol("r", integer=True, nonnegative=True)
     steps = (
-        _given(P.L_out, length, "the transposed output length", check="proved in derivation output_length"),
+        _given(
+            P.L_out, length, "the transposed output length", check="proved in derivation output_length", kind="cited"
+        ),
         _given(
             sympy.Symbol("L_back"),
             back,
@@ -811,7 +834,8 @@ def _gradient() -> Derivation:
             C.T * g,
             ct(g),
             "and Cᵀ g is the transposed convolution of g",
-            check="proved in derivation matrix_element",
+            check="proved in derivation matrix_element (Cᵀx is the transposed convolution)",
+            kind="cited",
         ),
     )
     return Derivation(
@@ -866,7 +890,9 @@ def _subpixel() -> Derivation:
             sympy.Function("y_phi")(q),
             "so output phase φ is that stride-1 convolution; interleaving the s phases (pixel shuffle) "
             "and cropping p gives the transposed convolution",
-            check="assembles the previous steps",
+            check="argued in words from the steps above (tconvmat.identities.subpixel "
+            "checks it numerically against PyTorch)",
+            kind="argued",
         ),
     )
     return Derivation("subpixel", "Sub-pixel (polyphase) decomposition", steps[-1].statement, steps)
@@ -899,6 +925,7 @@ def _checkerboard() -> Derivation:
             + ("checked exhaustively" if exhaustive else "FAILED an exhaustive check")
             + " over 1 ≤ K ≤ 8, 1 ≤ s ≤ 5, 0 ≤ φ < s",
             False,
+            "checked",
         ),
         _given(
             sympy.floor(P.K / P.s),

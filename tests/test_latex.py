@@ -260,14 +260,14 @@ def test_derivation_renderer_with_stand_in() -> None:
     lines = tex.split("\n")
     assert lines[0] == r"\begin{align*}" and lines[-1] == r"\end{align*}"
     body = lines[1:-1]
-    assert len(body) == 3  # one line per step
-    assert body[0].startswith(r"\left(a + b\right)^{2} &= a^{2} + 2 a b + b^{2} && \text{expand ")
+    assert len(body) == 6  # per step: its justification (\intertext, wraps), then its statement
+    assert body[0].startswith(r"\intertext{expand ") and body[0].endswith(r"[verified by SymPy]}")
     assert r"\ensuremath{\kappa}" in body[0] and r"50\%" in body[0] and r"\{x\}\_\#" in body[0]
-    assert body[0].endswith(r"[verified by SymPy]} \\")
-    assert r"a &\leq a + b^{2}" in body[1] and "[NOT verified]" in body[1]
-    assert body[2].startswith(r"{x}_{a} &= {x}_{a}")
+    assert body[1] == r"\left(a + b\right)^{2} &= a^{2} + 2 a b + b^{2} \\"
+    assert "[NOT verified by SymPy]" in body[2] and r"a &\leq a + b^{2}" in body[3]
+    assert body[5] == r"{x}_{a} &= {x}_{a}"
     checked = latex.derivation(d, show_check=True)
-    assert "[verified by SymPy: expand]" in checked and "[NOT verified: not attempted]" in checked
+    assert "[verified by SymPy: expand]" in checked and "[NOT verified by SymPy: not attempted]" in checked
     renamed = latex.derivation(d, symbol_names={"x": r"\xi"})
     assert r"{\xi}_{a}" in renamed
 
@@ -380,12 +380,13 @@ def test_real_derivations_render(symbolic: ModuleType) -> None:
         d = symbolic.derivation(name)
         tex = latex.derivation(d)
         lines = tex.split("\n")[1:-1]
-        assert len(lines) == len(d.steps)  # one line per step, each with its justification and mark
-        for line, step in zip(lines, d.steps):
-            assert line.startswith(
-                latex.derivation(SimpleNamespace(steps=(step,), statement=None)).split("\n")[1]
-            )
-            assert ("[verified by SymPy]" if step.verified else "[NOT verified]") in line
+        assert len(lines) == 2 * len(d.steps)  # per step: justification and mark, then statement
+        for n, step in enumerate(d.steps):
+            one = latex.derivation(SimpleNamespace(steps=(step,), statement=None)).split("\n")[1:-1]
+            assert lines[2 * n] == one[0] and lines[2 * n + 1].startswith(one[1])
+            mark = "[verified by SymPy]" if step.verified else "[NOT verified by SymPy]"
+            mark = f"[{step.kind}]" if step.kind in ("definition", "cited") else mark
+            assert lines[2 * n].endswith(mark + "}")
         assert d._repr_latex_() == str(tex)  # how Derivation shows in Jupyter
     # the printer's conveniences on the real statements: Iverson brackets, primes, renaming
     element = latex.derivation(symbolic.derivation("matrix_element"), symbol_names={"x": r"\xi"})
@@ -415,12 +416,14 @@ def test_proof_document_content(symbolic: ModuleType) -> None:
                 "\\tcmdisplay{" + _fragments._latex(step.statement, {"x": "x", "w": "w", "y": "y"}) + "}"
                 in tex
             )
-    verified = [s.verified for n in names for s in symbolic.derivation(n).steps]
+    steps = [s for n in names for s in symbolic.derivation(n).steps]
+    verified = [s.verified for s in steps]
     assert tex.count("Verified by SymPy: ") == sum(verified)
+    unproved = sum(s.kind in ("argued", "checked") for s in steps)
+    assert tex.count(r"\textbf{Not verified by SymPy:}") == unproved > 0
     # the prose's plain-text names (P_l, L_in) are typeset as subscripts, not as a\_b
     assert r"\(P_{l}\)" in tex and r"\(L_{\mathrm{in}}\)" in tex
     assert "P\\_l" not in tex and "L\\_in" not in tex
-    assert tex.count("Not verified by SymPy") == len(verified) - sum(verified)
 
 
 def test_proof_document_options(symbolic: ModuleType) -> None:
@@ -647,6 +650,8 @@ def test_identity_document_compiles_and_marks_each_step(tmp_path: Path) -> None:
         section = str(latex.identity_section(name))
         d = derivation(name)
         assert section.count("Verified by SymPy") == sum(step.verified for step in d.steps)
-        assert section.count("Not verified by SymPy") == sum(not step.verified for step in d.steps)
+        unproved = [s for s in d.steps if s.kind in ("argued", "checked")]
+        assert section.count(r"\textbf{Not verified by SymPy:}") == len(unproved)
+        assert (f"{len(unproved)} is not verified by SymPy" in section) == (len(unproved) == 1)  # summary
     assert "Not verified by SymPy" in str(latex.identity_section("checkerboard"))
     compile_tex(doc, tmp_path, "identities")

@@ -26,7 +26,16 @@ from ..matrix import conv_transpose_matrix
 from ..ops import conv_transpose, equivalent_conv
 from ..spec import ConvTransposeSpec, IntOrSeq, PaddingArg, conv_transpose_spec, input_index
 from ._builder import Tex, environment, escape, join, prose
-from ._fragments import DerivationLike, _latex, _names, expressions, matrix, transpose_product, vector
+from ._fragments import (
+    DerivationLike,
+    StepLike,
+    _latex,
+    _names,
+    expressions,
+    matrix,
+    transpose_product,
+    vector,
+)
 from ._pictures import flipped_picture, scatter_picture, sparsity_picture
 
 __all__ = ["proof_document"]
@@ -86,15 +95,24 @@ def _display(tex: str) -> str:
     return "\\tcmdisplay{" + tex + "}"
 
 
+def _step_mark(step: StepLike) -> str:
+    """How a step stands, for the reader: proved by SymPy, a definition, a citation, or not proved."""
+    kind = getattr(step, "kind", "proved")
+    check = prose(step.check[:1].upper() + step.check[1:])
+    if kind == "proved":
+        if step.verified:
+            return r"\emph{Verified by SymPy: " + prose(step.check) + ".}"
+        return r"\textbf{SymPy could not verify this step} (attempted: " + prose(step.check) + ")."
+    if kind in ("definition", "cited"):
+        return r"\emph{" + check + ".}"
+    return r"\textbf{Not verified by SymPy:} " + prose(step.check) + "."
+
+
 def _steps(d: DerivationLike, names: Mapping[str, str]) -> str:
-    """A derivation as a numbered list: justification, statement, how SymPy checked it."""
+    """A derivation as a numbered list: justification, statement, how it stands (:func:`_step_mark`)."""
     items = []
     for step in d.steps:
-        mark = (
-            r"\emph{Verified by SymPy: " + prose(step.check) + ".}"
-            if step.verified
-            else r"\textbf{Not verified by SymPy} (attempted: " + prose(step.check) + ")."
-        )
+        mark = _step_mark(step)
         items.append(
             r"\item "
             + prose(step.justification)
@@ -103,15 +121,28 @@ def _steps(d: DerivationLike, names: Mapping[str, str]) -> str:
             + "\n"
             + mark
         )
-    n, ok = len(d.steps), sum(bool(step.verified) for step in d.steps)
-    summary = (
-        f"All {n} steps were verified by SymPy when this document was generated."
-        if ok == n
-        else f"\\textbf{{Only {ok} of the {n} steps were verified by SymPy}}; the others are marked."
-    )
+    summary = _summary(d.steps)
     if not items:
         return summary
     return environment("enumerate", join("\n", items, "text"), mode="text") + "\n" + summary
+
+
+def _summary(steps: Sequence[StepLike]) -> str:
+    """One sentence: how many steps SymPy verified, and what the others are."""
+    kinds = [getattr(s, "kind", "proved") for s in steps]
+    n = len(steps)
+    proved = sum(bool(s.verified) for s in steps)
+    given = sum(k in ("definition", "cited") for k in kinds)
+    rest = n - proved - given
+    parts = [f"{proved} of the {n} steps were verified by SymPy when this document was generated"]
+    if given:
+        parts.append(f"{given} {'is a definition or citation' if given == 1 else 'are definitions or citations'}")
+    if rest:
+        parts.append(
+            rf"\textbf{{{rest} {'is' if rest == 1 else 'are'} not verified by SymPy}} "
+            "(argued in words or checked numerically, and marked so)"
+        )
+    return "; ".join(parts) + "."
 
 
 def _general(symbolic: ModuleType, names: Mapping[str, str]) -> dict[str, str]:

@@ -466,9 +466,13 @@ def _statement(stmt: Any, names: Mapping[str, str] | None) -> str:
 
 
 def _mark(step: StepLike, show_check: bool) -> str:
+    detail = ": " + step.check if show_check else ""
+    kind = getattr(step, "kind", "proved")
     if step.verified:
-        return "[verified by SymPy" + (": " + step.check if show_check else "") + "]"
-    return "[NOT verified" + (": " + step.check if show_check else "") + "]"
+        return "[verified by SymPy" + detail + "]"
+    if kind in ("definition", "cited"):  # their check says where they come from
+        return f"[{step.check}]" if show_check else f"[{kind}]"
+    return "[NOT verified by SymPy" + detail + "]"
 
 
 def derivation(
@@ -478,10 +482,13 @@ def derivation(
     show_check: bool = False,
     symbol_names: Mapping[str, str] | None = None,
 ) -> Tex:
-    r"""A derivation as an ``align*`` block: one line per step, with its justification and check mark.
+    r"""A derivation as an ``align*`` block: each step's justification, then its statement.
 
-    Each line is the step's statement (printed by SymPy, aligned at its relation),
-    then ``\text{justification [verified by SymPy]}`` (or ``[NOT verified]``).
+    Each step is an ``\intertext{justification [mark]}`` (prose that wraps at the
+    line width) above the statement, printed by SymPy and aligned at its relation.
+    The mark says how the step stands: ``[verified by SymPy]``, ``[definition]``,
+    ``[cited]``, or ``[NOT verified by SymPy]`` (argued in words, checked only
+    numerically, or a failed check).
 
     Parameters
     ----------
@@ -505,12 +512,13 @@ def derivation(
     ...           check="simplify(lhs - rhs) = 0", verified=True)
     >>> print(derivation(NS(name="demo", title="Demo", statement=step.statement, steps=(step,))))
     \begin{align*}
-    \left(a + 1\right)^{2} &= a^{2} + 2 a + 1 && \text{expand the square [verified by SymPy]}
+    \intertext{expand the square [verified by SymPy]}
+    \left(a + 1\right)^{2} &= a^{2} + 2 a + 1
     \end{align*}
     """
     lines = [
-        f"{_statement(step.statement, symbol_names)} && "
-        + r"\text{" + prose(step.justification + " " + _mark(step, show_check)) + "}"
+        r"\intertext{" + prose(step.justification + " " + _mark(step, show_check)) + "}\n"
+        + _statement(step.statement, symbol_names)
         for step in d.steps
     ]
     if not lines:

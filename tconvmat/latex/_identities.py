@@ -67,9 +67,9 @@ def identity_document(
     return Tex(
         _template("proof.tex").substitute(
             version=tconvmat.__version__,
-            what="identities of transposed convolution, each derivation step checked by SymPy",
+            what="identities of transposed convolution, their algebraic steps checked by SymPy",
             class_options=_class_options(documentclass_options),
-            title=escape("Identities of transposed convolution, checked by SymPy"),
+            title=escape("Identities of transposed convolution, with SymPy-checked derivations"),
             body=body,
         ),
         "text",
