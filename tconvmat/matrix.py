@@ -112,8 +112,12 @@ def _pattern(spec: ConvSpec, rows_size: tuple[int, ...]) -> _Pattern:
     return _build_pattern(spec, rows_size, 0)
 
 
-def _build_pattern(spec: ConvSpec, rows_size: tuple[int, ...], start: int) -> _Pattern:
-    """Pattern of the output box ``start ≤ o_0 < start + rows_size[0]``, all of the other axes."""
+def _build_pattern(spec: ConvSpec, rows_size: tuple[int, ...], start: int | tuple[int, ...]) -> _Pattern:
+    """Pattern of the output box ``start[a] ≤ o_a < start[a] + rows_size[a]`` on every axis.
+
+    An int ``start`` offsets axis 0 only.
+    """
+    starts = (start,) + (0,) * (len(rows_size) - 1) if isinstance(start, int) else start
     n = spec.ndim
     c_in_g = spec.in_channels // spec.groups
     col_strides = [math.prod(spec.input_size[a + 1 :]) for a in range(n)]
@@ -123,7 +127,7 @@ def _build_pattern(spec: ConvSpec, rows_size: tuple[int, ...], start: int) -> _P
     cols = np.zeros((1,) * len(grid), dtype=np.int64)
     valid = np.ones((1,) * len(grid), dtype=bool)
     for a in range(n):
-        index, ok = _axis_index(spec, a, rows_size[a], start if a == 0 else 0)
+        index, ok = _axis_index(spec, a, rows_size[a], starts[a])
         shape = [1] * len(grid)
         shape[a], shape[n + 1 + a] = index.shape
         cols = cols + index.reshape(shape) * col_strides[a]
@@ -259,19 +263,44 @@ def _segment_pattern(spec: ConvSpec, rows_size: tuple[int, ...], p0: int, p1: in
     per_channel = math.prod(rows_size)
     if (p0, p1) == (0, per_channel):
         return _pattern(spec, rows_size)
-    # The box of axis-0 rows that covers p0:p1, then the entries of p0:p1 inside it.
-    inner = per_channel // rows_size[0]
-    a0, a1 = p0 // inner, -(-p1 // inner)
-    box = _build_pattern(spec, (a1 - a0, *rows_size[1:]), a0)
-    lo, hi = p0 - a0 * inner, p1 - a0 * inner
-    ends = np.concatenate([[0], np.cumsum(box.row_counts)])
-    e0, e1 = int(ends[lo]), int(ends[hi])
+    # p0:p1 is a row-major range: a few boxes, built alone and joined in order, so a small
+    # block costs what it holds (not a whole slab of the image).
+    parts = [_build_pattern(spec, size, start) for start, size in _boxes(p0, p1, rows_size)]
+    if len(parts) == 1:
+        return parts[0]
     return _Pattern(
-        box.cols[e0:e1],
-        box.row_counts[lo:hi],
-        None if box.taps is None else box.taps[e0:e1],
-        None if box.mixing is None else box.mixing[e0:e1],
+        np.concatenate([b.cols for b in parts]),
+        np.concatenate([b.row_counts for b in parts]),
+        None if parts[0].taps is None else np.concatenate([b.taps for b in parts]),  # type: ignore[misc]
+        None if parts[0].mixing is None else sp.vstack([b.mixing for b in parts], format="csr"),
     )
+
+
+def _boxes(lo: int, hi: int, shape: tuple[int, ...]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The row-major range ``lo:hi`` of a grid as at most ``2·ndim − 1`` boxes ``(start, size)``, in order.
+
+    >>> _boxes(3, 9, (4, 4))
+    [((0, 3), (1, 1)), ((1, 0), (1, 4)), ((2, 0), (1, 1))]
+    >>> _boxes(4, 12, (4, 4))
+    [((1, 0), (2, 4))]
+    """
+    if hi <= lo:
+        return []
+    if len(shape) == 1:
+        return [((lo,), (hi - lo,))]
+    inner = math.prod(shape[1:])
+    (a0, r0), (a1, r1) = divmod(lo, inner), divmod(hi, inner)
+    if a0 == a1:
+        return [((a0, *s), (1, *z)) for s, z in _boxes(r0, r1, shape[1:])]
+    out = []
+    if r0:
+        out += [((a0, *s), (1, *z)) for s, z in _boxes(r0, inner, shape[1:])]
+        a0 += 1
+    if a1 > a0:
+        out.append(((a0,) + (0,) * (len(shape) - 1), (a1 - a0, *shape[1:])))
+    if r1:
+        out += [((a1, *s), (1, *z)) for s, z in _boxes(0, r1, shape[1:])]
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -333,7 +362,12 @@ def _resolve_rows(rows: slice | None, n_rows: int) -> tuple[int, int] | None:
         raise ConvolutionSpecError(
             f"rows must be a slice with step 1 (a contiguous block of rows) or None; got rows={rows!r}"
         )
-    start, stop, _ = rows.indices(n_rows)
+    try:
+        start, stop, _ = rows.indices(n_rows)
+    except TypeError:  # a float or other non-integer bound
+        raise ConvolutionSpecError(
+            f"rows must be a slice of integers (or None bounds); got rows={rows!r}"
+        ) from None
     return start, max(start, stop)
 
 

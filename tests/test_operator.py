@@ -9,6 +9,7 @@ the built matrices; row blocks against the full matrix.  Integer data: exact equ
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -265,3 +266,41 @@ def test_row_block_is_c_sliced(case, seed, start, stop):
     if B.nnz:
         with pytest.raises(MatrixTooLargeError):
             _build(case, w, rows=slice(start, stop), max_nnz=B.nnz - 1)
+
+
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), data=st.data())
+def test_boxes_cover_a_row_major_range_in_order(shape, data):
+    from tconvmat.matrix import _boxes
+
+    n = math.prod(shape)
+    lo = data.draw(st.integers(0, n))
+    hi = data.draw(st.integers(lo, n))
+    boxes = _boxes(lo, hi, tuple(shape))
+    assert len(boxes) <= 2 * len(shape) - 1
+    flat = [
+        int(np.ravel_multi_index(tuple(a + o for a, o in zip(start, idx)), shape))
+        for start, size in boxes
+        for idx in np.ndindex(*size)
+    ]
+    assert flat == list(range(lo, hi))
+
+
+def test_a_small_row_block_costs_what_it_holds():
+    """rows=slice(0, 10) of a 16→16, 8×256×256, 3³ matrix: a few hundred entries, so a few
+    hundred kB at most, not the 679 MB of building the whole first 256×256 slab's pattern."""
+    import tracemalloc
+
+    w = np.ones((16, 16, 3, 3, 3))
+    tracemalloc.start()
+    try:
+        B = tcm.conv_matrix(w, (16, 8, 256, 256), padding=1, rows=slice(0, 10))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert B.shape == (10, 16 * 8 * 256 * 256) and B.nnz == 16 * (8 + 8 * 12 + 12)
+    assert peak < 2**20
+
+
+def test_rows_must_be_integers():
+    with pytest.raises(tcm.ConvolutionSpecError, match="rows must be a slice of integers"):
+        tcm.conv_matrix(np.ones((1, 1, 3)), (1, 5), rows=slice(1.0, 3))
