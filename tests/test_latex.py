@@ -655,3 +655,11 @@ def test_identity_document_compiles_and_marks_each_step(tmp_path: Path) -> None:
         assert (f"{len(unproved)} is not verified by SymPy" in section) == (len(unproved) == 1)  # summary
     assert "Not verified by SymPy" in str(latex.identity_section("checkerboard"))
     compile_tex(doc, tmp_path, "identities")
+
+
+def test_symbol_names_are_escaped_once_and_tex_is_used_as_is(symbolic: ModuleType) -> None:
+    tex = latex.proof_document(
+        weight_shape=(1, 1, 3), input_shape=(1, 3), symbol_names={"y": "out%", "x": latex.Tex(r"\xi")}
+    )
+    assert r"\text{out\%}" in tex and r"\text{\text" not in tex and r"\text{out\\\%}" not in tex
+    assert r"\xi" in tex and r"\textbackslash" not in tex

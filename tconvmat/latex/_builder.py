@@ -322,13 +322,17 @@ _PLAIN_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]*)")
 def math_name(name: str) -> Tex:
     r"""A user-chosen symbol name as math: a letter as itself, a word upright, anything else as text.
 
+    A math-mode :class:`Tex` is LaTeX already and is used as is.
+
     Examples
     --------
-    >>> math_name("x"), math_name("out"), math_name("x_1%")
-    ('x', '\\mathrm{out}', '\\text{x\\_1\\%}')
+    >>> math_name("x"), math_name("out"), math_name("x_1%"), math_name(Tex(r"\theta"))
+    ('x', '\\mathrm{out}', '\\text{x\\_1\\%}', '\\theta')
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"symbol names must be non-empty strings; got {name!r}")
+    if isinstance(name, Tex) and name.mode == "math":
+        return name
     if _PLAIN_NAME.fullmatch(name):
         return Tex(name if len(name) == 1 else r"\mathrm{" + name + "}")
     greek = _greek(name) if len(name) == 1 else None

@@ -356,7 +356,7 @@ def proof_document(
         the document is an exact integer.
     symbol_names : mapping, optional
         Names for ``"x"``, ``"w"``, ``"y"``, ``"C"``; anything is allowed (it is
-        escaped).
+        escaped); a :class:`~tconvmat.latex.Tex`, e.g. ``Tex(r"\theta")``, is LaTeX used as is.
     index_base : {0, 1}
         First index in the worked instance (labels, element symbols).  The general
         statements number from 0.
