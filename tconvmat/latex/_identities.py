@@ -54,15 +54,19 @@ def identity_document(
 ) -> Tex:
     """A standalone article with one section per named identity (see :data:`IDENTITIES`).
 
+    ``names`` is one name, a sequence of them, or ``"all"`` (as ``tconvmat prove --identity all``).
+
     Examples
     --------
     >>> doc = identity_document(["subpixel", "composition"])
     >>> doc.count("\\\\section{"), doc.rstrip().endswith("\\\\end{document}")
     (2, True)
+    >>> identity_document("all").count("\\\\section{") == len(IDENTITIES)
+    True
     """
     import tconvmat
 
-    chosen = [names] if isinstance(names, str) else list(names)
+    chosen = list(IDENTITIES) if names == "all" else [names] if isinstance(names, str) else list(names)
     body = "\n".join(str(identity_section(n, symbol_names=symbol_names)) for n in chosen)
     return Tex(
         _template("proof.tex").substitute(
