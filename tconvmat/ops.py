@@ -280,7 +280,9 @@ class EquivalentConv:
         neighbours, length ``(L − 1)·s + 1``.
     pads : tuple of (before, after) pairs
         ``(d·(K−1) − p_before, d·(K−1) − p_after + output_padding)`` per axis, applied
-        to the zero-inserted input; negative means crop.
+        to the zero-inserted input; negative means crop.  Pad first, then crop (as JAX
+        does; :meth:`apply` does): where a crop reaches past the zero-inserted input and
+        the other side pads, cropping first would ask for a negative length.
     weight : ndarray, shape (C_out, C_in/groups, *kernel)
         Conv layout: every spatial axis flipped, in/out channels swapped per group.
     dilation : tuple of int
@@ -301,6 +303,30 @@ class EquivalentConv:
     weight: NDArray[Any]
     dilation: tuple[int, ...]
     groups: int
+
+    @classmethod
+    def from_spec(cls, spec: ConvTransposeSpec, weight: ArrayLike) -> EquivalentConv:
+        """The rewrite of a validated spec, e.g. one read from an ONNX node or a module.
+
+        Every field of the spec (stride, padding, output_padding, dilation, groups) is
+        used, so none can be dropped by copying them one by one.
+
+        Examples
+        --------
+        >>> spec = conv_transpose_spec((1, 1, 3), (1, 2), stride=2, dilation=2, output_padding=1)
+        >>> EquivalentConv.from_spec(spec, np.array([[[1, 2, 3]]])).pads
+        ((4, 5),)
+        """
+        if spec.padding_mode != "zeros":
+            raise ConvolutionSpecError(
+                f"the stride-1 rewrite needs padding_mode='zeros'; got padding_mode={spec.padding_mode!r}"
+            )
+        w = _weight(weight, "(C_in, C_out/groups, *kernel)")
+        if w.shape != spec.weight_shape:
+            raise ConvolutionSpecError(
+                f"weight shape must be the spec's {spec.weight_shape}; got weight shape {w.shape}"
+            )
+        return _equivalent(spec, w)
 
     def apply(self, x: ArrayLike, bias: ArrayLike | None = None) -> NDArray[Any]:
         """Run the stride-1 convolution on ``x`` (``(N, C_in, *L)`` or ``(C_in, *L)``)."""

@@ -193,6 +193,27 @@ def test_onnx_group_weight_layout_reference_bug(onnx, torch):
         onnx_run(onnx, "ConvTranspose", X, W, group=2)
 
 
+def test_onnx_group_input_channels_reference_bug(onnx, torch):
+    """group > 1 with several input channels per group (one output each): the reference fails."""
+    X, W = np.ones((1, 4, 3)), np.ones((4, 1, 2))
+    expected = torch.nn.functional.conv_transpose1d(torch.from_numpy(X), torch.from_numpy(W), groups=2).numpy()
+    np.testing.assert_array_equal(O.conv_transpose(X, W, group=2), expected)
+    with pytest.raises(ValueError):
+        onnx_run(onnx, "ConvTranspose", X, W, group=2)
+
+
+def test_onnx_group_bias_reference_bug(onnx, torch):
+    """group > 1 with a bias: the reference adds B[0] to every group, silently (docs/conventions.md)."""
+    X, W, B = np.arange(6.0).reshape(1, 2, 3), np.ones((2, 1, 2)), np.array([1.0, 10.0])
+    expected = torch.nn.functional.conv_transpose1d(
+        torch.from_numpy(X), torch.from_numpy(W), torch.from_numpy(B), groups=2
+    ).numpy()
+    ours = O.conv_transpose(X, W, B, group=2)
+    np.testing.assert_array_equal(ours, expected)
+    assert ours[0, 1].tolist() == [13, 17, 19, 15]
+    assert onnx_run(onnx, "ConvTranspose", X, W, B, group=2)[0, 1].tolist() == [4, 8, 10, 6]
+
+
 def test_onnx_output_padding_at_least_stride_reference_bug(onnx, torch):
     """output_padding ≥ stride is allowed when < dilation; the reference fails, ours is torch's."""
     rng = np.random.default_rng(1)
@@ -868,3 +889,10 @@ def test_group_weight_layout_per_group_swap(torch, case, seed):
     np.testing.assert_array_equal(y, expected)
     naive = np.flip(np.swapaxes(w, 0, 1), axis=tuple(range(2, w.ndim)))
     assert naive.shape != eq.weight.shape or not np.array_equal(naive, eq.weight)
+
+
+def test_keras_refusal_speaks_of_the_layer_not_of_output_shape():
+    """Keras' TF backend: 'same', kernel 4, stride 2, output_padding 0 has no TF transposed conv."""
+    rule = r"this Keras layer has no transposed convolution under the TensorFlow backend's rule"
+    with pytest.raises(tcm.ConvolutionSpecError, match=rule + r": padding='same', output_padding=0 give output size \(6,\)"):
+        TF.keras_conv_transpose_spec((1, 4, 1), (4, 1, 1), strides=2, padding="same", output_padding=0)

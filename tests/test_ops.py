@@ -144,6 +144,23 @@ def test_equivalent_conv_apply(case, seed):
     np.testing.assert_array_equal(via_conv, tcm.conv_transpose(x, w, **kw, method="scatter"))
 
 
+@given(case=cases(asymmetric=True, output_size=True), seed=st.integers(0, 2**32 - 1))
+def test_equivalent_conv_from_spec_uses_every_field(torch, case, seed):
+    """From a validated spec (e.g. read from an ONNX node): the rewrite equals PyTorch's op."""
+    x, w, _ = case.arrays(seed, np.float64)  # small integers: exact in float64
+    eq = tcm.EquivalentConv.from_spec(case.spec(), w)
+    np.testing.assert_array_equal(eq.apply(x), oracles.conv_transpose(torch, case, x, w, None))
+
+
+def test_equivalent_conv_from_spec_refuses_what_it_cannot_rewrite():
+    spec = tcm.conv_transpose_spec((1, 1, 3), (1, 4), padding=1, padding_mode="circular")
+    with pytest.raises(tcm.ConvolutionSpecError, match="needs padding_mode='zeros'"):
+        tcm.EquivalentConv.from_spec(spec, np.ones((1, 1, 3)))
+    spec = tcm.conv_transpose_spec((1, 1, 3), (1, 4))
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"weight shape must be the spec's \(1, 1, 3\)"):
+        tcm.EquivalentConv.from_spec(spec, np.ones((1, 1, 2)))
+
+
 def test_equivalent_conv_flips_and_swaps_channels_per_group():
     w = np.arange(2 * 2 * 3 * 2).reshape(4, 3, 2)  # C_in=4, C_out/g=3, K=2, groups=2
     eq = tcm.equivalent_conv(w, (4, 5), groups=2)

@@ -17,6 +17,7 @@ from tconvmat.testing import (
     check_identities,
     conv_params,
     example_arrays,
+    torch_kwargs,
 )
 
 SEEDS = st.integers(0, 2**32 - 1)
@@ -59,6 +60,32 @@ def test_passes_on_correct_implementations(torch):
     assert_conv_transpose_close(
         torch_fn, xt, wt, rtol=1e-12, atol=1e-12, stride=2, padding=1, output_padding=1, groups=2
     )
+
+
+@given(params=conv_params(asymmetric=False), seed=SEEDS)
+def test_torch_kwargs_let_pytorch_itself_be_the_kernel(torch, params, seed):
+    x, w = example_arrays(params, seed=seed, batch=2)
+    x, w = x.astype(np.float64), w.astype(np.float64)  # small integers: exact in float64
+    fn = getattr(torch.nn.functional, f"conv_transpose{w.ndim - 2}d")
+    assert_conv_transpose_equal(
+        lambda x, w, **kw: fn(torch.from_numpy(x), torch.from_numpy(w), **kw).numpy(), x, w, **torch_kwargs(params)
+    )
+
+
+def test_torch_kwargs_refuses_what_pytorch_cannot_say():
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"one padding per axis.*asymmetric=False"):
+        torch_kwargs({"padding": ((1, 2),)})
+    with pytest.raises(tcm.ConvolutionSpecError, match="padding_mode='zeros' only"):
+        torch_kwargs({"padding": ((1, 1),), "padding_mode": "circular"})
+
+
+def test_no_flip_hint_when_the_flip_explains_nothing():
+    """An all-zero wrong answer equals the flipped kernel's all-zero result by chance: no hint."""
+    with pytest.raises(AssertionError) as info:
+        assert_conv_transpose_equal(
+            lambda x, w, **k: np.zeros((1, 1, 1), int), np.array([[[2]]]), np.array([[[1, 0]]]), padding=((0, 1),)
+        )
+    assert "hint" not in str(info.value)
 
 
 def test_forgotten_flip_is_explained():

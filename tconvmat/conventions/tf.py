@@ -473,6 +473,10 @@ def keras_conv_transpose_spec(
 ) -> ConvTransposeSpec:
     """The canonical spec of a Keras ``Conv{n}DTranspose`` layer on ``input_shape``.
 
+    This is the TensorFlow backend's rule (Keras computes the output size, then calls
+    ``tf.nn.conv_transpose``); Keras 3's JAX and PyTorch backends compute their own
+    padding and may accept settings this refuses.
+
     Parameters
     ----------
     input_shape : sequence of int
@@ -523,7 +527,14 @@ def keras_conv_transpose_spec(
     tf_format = (
         {1: "NWC", 2: "NHWC", 3: "NDHWC"}[ndim] if channels_last else {1: "NCW", 2: "NCHW", 3: "NCDHW"}[ndim]
     )
-    return conv_transpose_spec_from_tf(x, k, out, stride, mode.upper(), tf_format, dilation)
+    try:
+        return conv_transpose_spec_from_tf(x, k, out, stride, mode.upper(), tf_format, dilation)
+    except ConvolutionSpecError as e:  # say it in the layer's words: the user gave no output_shape
+        raise ConvolutionSpecError(
+            f"this Keras layer has no transposed convolution under the TensorFlow backend's rule: "
+            f"padding={padding!r}, output_padding={output_padding!r} give output size {out}, which "
+            f"tf.nn.conv_transpose refuses ({e})"
+        ) from None
 
 
 def keras_conv_transpose(
