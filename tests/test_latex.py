@@ -663,3 +663,20 @@ def test_symbol_names_are_escaped_once_and_tex_is_used_as_is(symbolic: ModuleTyp
     )
     assert r"\text{out\%}" in tex and r"\text{\text" not in tex and r"\text{out\\\%}" not in tex
     assert r"\xi" in tex and r"\textbackslash" not in tex
+
+
+def test_fragments_fit_a_default_article(symbolic: ModuleType, tmp_path: Path) -> None:
+    """Wide pictures (labels and legend outside the grid) and long step prose stay inside the
+    text width of a plain article: pictures shrink to the line, justifications wrap."""
+    spec = tcm.conv_transpose_spec((2, 2, 3, 3), (2, 4, 4), stride=2)
+    parts = [
+        latex.scatter_picture(range(1, 11), [1, 2, 3, 4, 5], stride=3),
+        latex.sparsity_picture(spec),
+        latex.flipped_picture([1, 2, 3], [1, 2, 3], stride=2),
+    ]
+    body = "\n".join(f"\\begin{{center}}\n{p}\n\\end{{center}}" for p in parts)
+    body += "\n" + str(latex.derivation(symbolic.derivation("output_length"), show_check=True))
+    doc = "\\documentclass{article}\n\\usepackage{amsmath,tikz}\n\\begin{document}\n" + body + "\n\\end{document}\n"
+    compile_tex(doc, tmp_path)
+    log = (tmp_path / "doc.log").read_text(encoding="latin-1")
+    assert "Overfull \\hbox" not in log, log[log.find("Overfull") :][:500]

@@ -96,7 +96,12 @@ def _picture(size: float, body: list[str], extra_styles: str = "") -> Tex:
         f"  ghost/.style={{draw=gray!60, dashed, text=gray, minimum width={s}cm, minimum height={s}cm, inner sep=0pt}}"
         + extra_styles
     )
-    return environment("tikzpicture", join("\n", body, "text"), options=options, mode="text")
+    picture = environment("tikzpicture", join("\n", body, "text"), options=options, mode="text")
+    # never wider than the line: shrink (text too) only when the natural width exceeds it;
+    # \resizebox is graphicx's, which TikZ loads
+    return Tex(
+        "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n" + picture + "}", "text"
+    )
 
 
 def _val(v: Any, names: Mapping[str, str] | None) -> str:
@@ -176,7 +181,8 @@ def scatter_picture(
         ``max_inputs`` inputs only and its sum row is *their* transposed
         convolution (the caption of the proof document says so).
     width_cm : float
-        Width available for the cells.
+        Width available for the cells (the whole picture, labels included, is shrunk to
+        the line width if it comes out wider).
     symbol_names : mapping, optional
         Names for ``"x"``, ``"w"``, ``"y"``.
 
@@ -188,7 +194,7 @@ def scatter_picture(
     Examples
     --------
     >>> tex = scatter_picture([1, 1], [1, 1, 1], stride=2)
-    >>> tex.splitlines()[0], tex.mode
+    >>> tex.splitlines()[1], tex.mode
     ('\\begin{tikzpicture}[x=0.9cm, y=0.9cm, font=\\footnotesize,', 'text')
     """
     _check_base(index_base)
@@ -403,7 +409,8 @@ def sparsity_picture(
     index_base : {0, 1}
         First index of the row and column labels.
     width_cm : float
-        Width available for the grid.
+        Width available for the grid (the whole picture, legend included, is shrunk to
+        the line width if it comes out wider).
     legend : bool
         Show the tap colours (spec input only).
     symbol_names : mapping, optional
