@@ -499,7 +499,7 @@ def _matrix_payload(C: sp.csr_array) -> dict[str, Any]:
     }
 
 
-def _write(out: str | None, text: str | bytes, quiet: bool = False) -> None:
+def _write(out: str | None, text: str | bytes) -> None:
     """``text`` to stdout (no ``out``, or ``-``) or to the file ``out``, saying so on stderr."""
     if out is None or out == "-":
         if isinstance(text, bytes):
@@ -513,8 +513,7 @@ def _write(out: str | None, text: str | bytes, quiet: bool = False) -> None:
         )
     except OSError as e:
         raise UsageError(f"-o: cannot write {out!r}: {e.strerror or e}") from None
-    if not quiet:
-        print(f"wrote {out}", file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:

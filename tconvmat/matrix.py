@@ -109,15 +109,11 @@ def _axis_index(
 
 @functools.lru_cache(maxsize=8)
 def _pattern(spec: ConvSpec, rows_size: tuple[int, ...]) -> _Pattern:
-    return _build_pattern(spec, rows_size, 0)
+    return _build_pattern(spec, rows_size, (0,) * len(rows_size))
 
 
-def _build_pattern(spec: ConvSpec, rows_size: tuple[int, ...], start: int | tuple[int, ...]) -> _Pattern:
-    """Pattern of the output box ``start[a] ≤ o_a < start[a] + rows_size[a]`` on every axis.
-
-    An int ``start`` offsets axis 0 only.
-    """
-    starts = (start,) + (0,) * (len(rows_size) - 1) if isinstance(start, int) else start
+def _build_pattern(spec: ConvSpec, rows_size: tuple[int, ...], starts: tuple[int, ...]) -> _Pattern:
+    """Pattern of the output box ``starts[a] ≤ o_a < starts[a] + rows_size[a]`` on every axis."""
     n = spec.ndim
     c_in_g = spec.in_channels // spec.groups
     col_strides = [math.prod(spec.input_size[a + 1 :]) for a in range(n)]

@@ -210,6 +210,27 @@ def _sum_by(
     return out
 
 
+def _distinct(spec: ConvSpec, weight: NDArray[np.object_], x: NDArray[np.object_]) -> bool:
+    """Zero padding puts one tap on each entry: the products of an output are distinct
+    (different taps or inputs) unless the user's symbols repeat."""
+    names = [*weight.ravel().tolist(), *x.ravel().tolist()]
+    return spec.padding_mode == "zeros" and len(set(names)) == len(names)
+
+
+def _outputs(
+    rows: NDArray[np.intp],
+    cols: NDArray[np.intp],
+    values: NDArray[np.object_],
+    sample: NDArray[np.object_],
+    transpose: bool,
+    n_out: int,
+    distinct: bool,
+) -> NDArray[np.object_]:
+    """``C x`` (or ``Cᵀ x``) of one flat sample, from the entries of ``C``."""
+    src, dst = (rows, cols) if transpose else (cols, rows)
+    return _sum_by(dst, _products(values, sample[src], distinct), n_out, distinct)
+
+
 def _batched(x: NDArray[np.object_], ndim: int) -> tuple[NDArray[np.object_], bool]:
     if x.ndim == ndim + 1:
         return x[None], True
@@ -232,15 +253,12 @@ def _apply(
 ) -> NDArray[np.object_]:
     xb, unbatched = _batched(x, spec.ndim)
     rows, cols, values = _entries(spec, weight, rows_size)
-    src, dst = (rows, cols) if transpose else (cols, rows)
     n_out = math.prod(out_shape)
-    # Zero padding puts one tap on each entry: the products of an output are distinct
-    # (different taps or inputs) unless the user's symbols repeat.
-    names = [*weight.ravel().tolist(), *xb.ravel().tolist()]
-    distinct = spec.padding_mode == "zeros" and len(set(names)) == len(names)
-    ys = []
-    for sample in xb.reshape(xb.shape[0], -1):
-        ys.append(_sum_by(dst, _products(values, sample[src], distinct), n_out, distinct))
+    distinct = _distinct(spec, weight, xb)
+    ys = [
+        _outputs(rows, cols, values, sample, transpose, n_out, distinct)
+        for sample in xb.reshape(xb.shape[0], -1)
+    ]
     y = np.stack(ys).reshape(xb.shape[0], *out_shape) if ys else np.empty((0, *out_shape), dtype=object)
     if bias is not None:
         b = _obj(bias)
@@ -265,10 +283,7 @@ def _leading(
     fwd, rows_size = (spec.adjoint, spec.input_size) if transpose else (spec, spec.output_size)
     count = min(count, math.prod(spec.output_shape))
     rows, cols, values = _entries(fwd, w, rows_size, below=(transpose, count))
-    src, dst = (rows, cols) if transpose else (cols, rows)
-    names = [*w.ravel().tolist(), *xo.tolist()]
-    distinct = spec.padding_mode == "zeros" and len(set(names)) == len(names)
-    return _sum_by(dst, _products(values, xo[src], distinct), count, distinct)
+    return _outputs(rows, cols, values, xo, transpose, count, _distinct(fwd, w, xo))
 
 
 def conv_expressions(

@@ -31,6 +31,7 @@ from ._fragments import (
     StepLike,
     _latex,
     _names,
+    _standing,
     expressions,
     matrix,
     transpose_product,
@@ -97,14 +98,13 @@ def _display(tex: str) -> str:
 
 def _step_mark(step: StepLike) -> str:
     """How a step stands, for the reader: proved by SymPy, a definition, a citation, or not proved."""
-    kind = getattr(step, "kind", "proved")
-    check = prose(step.check[:1].upper() + step.check[1:])
-    if kind == "proved":
-        if step.verified:
-            return r"\emph{Verified by SymPy: " + prose(step.check) + ".}"
+    standing = _standing(step)
+    if standing == "verified":
+        return r"\emph{Verified by SymPy: " + prose(step.check) + ".}"
+    if standing == "failed":
         return r"\textbf{SymPy could not verify this step} (attempted: " + prose(step.check) + ")."
-    if kind in ("definition", "cited"):
-        return r"\emph{" + check + ".}"
+    if standing == "given":
+        return r"\emph{" + prose(step.check[:1].upper() + step.check[1:]) + ".}"
     return r"\textbf{Not verified by SymPy:} " + prose(step.check) + "."
 
 
@@ -129,10 +129,9 @@ def _steps(d: DerivationLike, names: Mapping[str, str]) -> str:
 
 def _summary(steps: Sequence[StepLike]) -> str:
     """One sentence: how many steps SymPy verified, and what the others are."""
-    kinds = [getattr(s, "kind", "proved") for s in steps]
+    standings = [_standing(s) for s in steps]
     n = len(steps)
-    proved = sum(bool(s.verified) for s in steps)
-    given = sum(k in ("definition", "cited") for k in kinds)
+    proved, given = standings.count("verified"), standings.count("given")
     rest = n - proved - given
     parts = [f"{proved} of the {n} steps were verified by SymPy when this document was generated"]
     if given:

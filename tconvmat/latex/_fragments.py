@@ -465,13 +465,25 @@ def _statement(stmt: Any, names: Mapping[str, str] | None) -> str:
     return "&" + _latex(stmt, names)
 
 
-def _mark(step: StepLike, show_check: bool) -> str:
-    detail = ": " + step.check if show_check else ""
+def _standing(step: StepLike) -> str:
+    """``"verified"`` (SymPy proved it), ``"given"`` (a definition or citation: nothing to
+    prove), ``"failed"`` (a SymPy check that did not pass) or ``"unproved"`` (argued in
+    words, or checked over a range only).  A step without ``kind`` is a SymPy check."""
     kind = getattr(step, "kind", "proved")
     if step.verified:
+        return "verified"
+    if kind in ("definition", "cited"):
+        return "given"
+    return "failed" if kind == "proved" else "unproved"
+
+
+def _mark(step: StepLike, show_check: bool) -> str:
+    detail = ": " + step.check if show_check else ""
+    standing = _standing(step)
+    if standing == "verified":
         return "[verified by SymPy" + detail + "]"
-    if kind in ("definition", "cited"):  # their check says where they come from
-        return f"[{step.check}]" if show_check else f"[{kind}]"
+    if standing == "given":  # their check says where they come from
+        return f"[{step.check}]" if show_check else f"[{getattr(step, 'kind', 'definition')}]"
     return "[NOT verified by SymPy" + detail + "]"
 
 
