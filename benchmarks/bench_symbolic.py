@@ -28,14 +28,18 @@ def timed(fn):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     size, naive_size = (6, 3) if args.quick else (16, 8)
     w = sym.weight_symbols((4, 4, 3, 3))
     x = sym.input_symbols((4, size, size))
     t, y = timed(lambda: sym.conv_transpose_expressions(x, w, stride=2))
-    print(f"tconvmat  2-D 4→4, {size}×{size}, 3×3, s=2: {y.size:6d} outputs in {t:7.3f} s  ({t / y.size * 1e6:7.1f} µs/output)")
+    print(
+        f"tconvmat  2-D 4→4, {size}×{size}, 3×3, s=2: {y.size:6d} outputs in {t:7.3f} s  ({t / y.size * 1e6:7.1f} µs/output)"
+    )
 
     xs = sym.input_symbols((4, naive_size, naive_size))
     t_ours, ys = timed(lambda: sym.conv_transpose_expressions(xs, w, stride=2))
@@ -46,10 +50,14 @@ def main() -> None:
 
     t_naive, yn = timed(naive)
     assert all(sympy.expand(a - b) == 0 for a, b in zip(ys.ravel().tolist(), list(yn)))
-    print(f"tconvmat  2-D 4→4, {naive_size}×{naive_size}, 3×3, s=2: {ys.size:6d} outputs in {t_ours:7.3f} s  "
-          f"({t_ours / ys.size * 1e6:7.1f} µs/output)")
-    print(f"dense SymPy Matrix(C).T * x, same case:   {yn.shape[0]:6d} outputs in {t_naive:7.3f} s  "
-          f"({t_naive / yn.shape[0] * 1e6:7.1f} µs/output)  → {t_naive / t_ours:.0f}× slower")
+    print(
+        f"tconvmat  2-D 4→4, {naive_size}×{naive_size}, 3×3, s=2: {ys.size:6d} outputs in {t_ours:7.3f} s  "
+        f"({t_ours / ys.size * 1e6:7.1f} µs/output)"
+    )
+    print(
+        f"dense SymPy Matrix(C).T * x, same case:   {yn.shape[0]:6d} outputs in {t_naive:7.3f} s  "
+        f"({t_naive / yn.shape[0] * 1e6:7.1f} µs/output)  → {t_naive / t_ours:.0f}× slower"
+    )
 
 
 if __name__ == "__main__":

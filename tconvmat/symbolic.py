@@ -797,7 +797,11 @@ def _round_trip() -> Derivation:
     r = sympy.Symbol("r", integer=True, nonnegative=True)
     steps = (
         _given(
-            P.L_out, length, "the transposed output length", check="proved in derivation output_length", kind="cited"
+            P.L_out,
+            length,
+            "the transposed output length",
+            check="proved in derivation output_length",
+            kind="cited",
         ),
         _given(
             sympy.Symbol("L_back"),

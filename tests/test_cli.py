@@ -323,20 +323,32 @@ BAD = [
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     # sizes are validated before any array is made
     (["explain", "--kernel-size", "-1", "--input-size", "3"], "--kernel-size must be positive on every axis"),
-    (["shape", "--kernel-size", "3x3", "--input-size", "3x-2"], "--input-size must be positive on every axis"),
+    (
+        ["shape", "--kernel-size", "3x3", "--input-size", "3x-2"],
+        "--input-size must be positive on every axis",
+    ),
     (["explain", "--kernel-size", "3", "--input-size", "99999999999"], "more than the command line makes"),
     (["matrix", "--kernel-size", "3", "--in-channels", "9999", "--input-size", "99999"], "--input: shape"),
     (["shape", "--kernel-size", "3", "--input-size", "3", "--input", "1,2"], "--input: expected 3 values"),
     (["shape", "--kernel-size", "3", "--input-size", "3", "--input", "random:x"], "random:SEED needs"),
     # malformed values are refused, whatever else is missing
-    (["apply", "--kernel-size", "3", "--input-size", "2", "--input", "random:-1"], "non-negative integer seed"),
+    (
+        ["apply", "--kernel-size", "3", "--input-size", "2", "--input", "random:-1"],
+        "non-negative integer seed",
+    ),
     (["apply", "--kernel-size", "3", "--input-size", "2", "--input", "random:"], "non-negative integer seed"),
     (["apply", "--kernel-size", "3", "--input", "random:abc"], "got 'random:abc'"),
-    (["apply", "--kernel-size", "3", "--input", "99999999999999999999,1"], "does not fit in a 64-bit integer"),
+    (
+        ["apply", "--kernel-size", "3", "--input", "99999999999999999999,1"],
+        "does not fit in a 64-bit integer",
+    ),
     (["apply", "--kernel-size", "3", "--input", "1,,1"], "--input: expected comma-separated numbers"),
     (["apply", "--kernel-size", "3", "--input", "1,2,"], "--input: expected comma-separated numbers"),
     (["apply", "--kernel-size", "3", "--input-size", "2", "--input", ""], "got ''"),
-    (["apply", "--kernel-size", "3", "--input", "1,1", "--output-size", "6x6"], "--output-size: expected 1 size"),
+    (
+        ["apply", "--kernel-size", "3", "--input", "1,1", "--output-size", "6x6"],
+        "--output-size: expected 1 size",
+    ),
     (["matrix", "--kernel-size", "3", "--input-size", "2", "--weight", "symbolic"], "--format latex only"),
     (["verify", "--random", "5", "--kernel-size", "7x7"], "drop --kernel-size"),
     (
@@ -521,12 +533,27 @@ def test_prove_identity(capsys, tmp_path):
 
 
 def test_output_size_broadcasts_like_the_other_sizes(capsys):
-    code, out, _ = run(capsys, "shape", "--kernel-size", "3x3", "--stride", "2", "--input-size", "2", "--output-size", "6")
+    code, out, _ = run(
+        capsys, "shape", "--kernel-size", "3x3", "--stride", "2", "--input-size", "2", "--output-size", "6"
+    )
     assert code == 0 and "(1, 6, 6)" in out
 
 
 def test_symbolic_matrix_as_latex(capsys):
-    code, out, _ = run(capsys, "matrix", "--kernel-size", "3", "--stride", "2", "--input-size", "2", "--weight", "symbolic", "--format", "latex")
+    code, out, _ = run(
+        capsys,
+        "matrix",
+        "--kernel-size",
+        "3",
+        "--stride",
+        "2",
+        "--input-size",
+        "2",
+        "--weight",
+        "symbolic",
+        "--format",
+        "latex",
+    )
     assert code == 0
     assert "w_{0} & w_{1} & w_{2} & 0 & 0" in out and "0 & 0 & w_{0} & w_{1} & w_{2}" in out
 
@@ -537,11 +564,26 @@ def test_output_files_are_announced_and_complete(capsys, tmp_path):
     assert code == 0 and err == f"wrote {y}\n"
     assert np.load(y).tolist() == [[1, 1, 2, 1, 1]]
     C = tmp_path / "C.npz"
-    code, _, err = run(capsys, "matrix", "--kernel-size", "3", "--stride", "2", "--input-size", "2", "--format", "npz", "-o", str(C))
+    code, _, err = run(
+        capsys,
+        "matrix",
+        "--kernel-size",
+        "3",
+        "--stride",
+        "2",
+        "--input-size",
+        "2",
+        "--format",
+        "npz",
+        "-o",
+        str(C),
+    )
     assert code == 0 and err == f"wrote {C}\n"
     assert sp.load_npz(C).toarray().tolist() == [[1, 1, 1, 0, 0], [0, 0, 1, 1, 1]]
     bad = tmp_path / "ys.npy"
-    code, _, _ = run(capsys, "apply", "--kernel-size", "3", "--input", "1,2", "--weight", "symbolic", "-o", str(bad))
+    code, _, _ = run(
+        capsys, "apply", "--kernel-size", "3", "--input", "1,2", "--weight", "symbolic", "-o", str(bad)
+    )
     assert code == 2 and not bad.exists()
 
 
@@ -551,9 +593,22 @@ def test_explain_builds_only_the_expressions_it_shows(capsys, monkeypatch):
 
     made = []
     real = sym._sum_by
-    monkeypatch.setattr(sym, "_sum_by", lambda index, terms, n, distinct: made.append(n) or real(index, terms, n, distinct))
+    monkeypatch.setattr(
+        sym, "_sum_by", lambda index, terms, n, distinct: made.append(n) or real(index, terms, n, distinct)
+    )
     code, out, _ = run(
-        capsys, "explain", "--kernel-size", "3x3", "--stride", "2", "--input-size", "16", "--in-channels", "3", "--out-channels", "4"
+        capsys,
+        "explain",
+        "--kernel-size",
+        "3x3",
+        "--stride",
+        "2",
+        "--input-size",
+        "16",
+        "--in-channels",
+        "3",
+        "--out-channels",
+        "4",
     )
     assert code == 0 and made == [12]
     x = sym.input_symbols((3, 16, 16))
@@ -585,4 +640,7 @@ def test_a_file_of_the_wrong_shape_is_named_with_both_shapes(capsys, tmp_path):
     np.save(w, np.ones((3, 3, 3)))
     code, _, err = run(capsys, "apply", "--input", str(x), "--weight", str(w))
     assert code == 2
-    assert f"--input: {x} has shape (2, 4); the parameters need (3, 4), laid out (C_in, *L), no batch axis" in err
+    assert (
+        f"--input: {x} has shape (2, 4); the parameters need (3, 4), laid out (C_in, *L), no batch axis"
+        in err
+    )

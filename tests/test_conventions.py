@@ -162,7 +162,9 @@ def test_onnx_same_with_kernel_shorter_than_stride_is_refused(onnx, mode, expect
     with pytest.raises(tcm.ConvolutionSpecError, match=rf"auto_pad='{mode}' targets .* \(4,\).* \(3,\)"):
         O.conv_transpose(x, w, strides=[2], auto_pad=mode)
     ok = O.conv_transpose(x, w, strides=[2], auto_pad=mode, output_padding=[1])  # K_eff + op = s
-    np.testing.assert_array_equal(ok, onnx_run(onnx, "ConvTranspose", x, w, strides=[2], auto_pad=mode, output_padding=[1]))
+    np.testing.assert_array_equal(
+        ok, onnx_run(onnx, "ConvTranspose", x, w, strides=[2], auto_pad=mode, output_padding=[1])
+    )
 
 
 def test_onnx_output_shape_vs_pads(onnx):
@@ -196,7 +198,9 @@ def test_onnx_group_weight_layout_reference_bug(onnx, torch):
 def test_onnx_group_input_channels_reference_bug(onnx, torch):
     """group > 1 with several input channels per group (one output each): the reference fails."""
     X, W = np.ones((1, 4, 3)), np.ones((4, 1, 2))
-    expected = torch.nn.functional.conv_transpose1d(torch.from_numpy(X), torch.from_numpy(W), groups=2).numpy()
+    expected = torch.nn.functional.conv_transpose1d(
+        torch.from_numpy(X), torch.from_numpy(W), groups=2
+    ).numpy()
     np.testing.assert_array_equal(O.conv_transpose(X, W, group=2), expected)
     with pytest.raises(ValueError):
         onnx_run(onnx, "ConvTranspose", X, W, group=2)
@@ -894,5 +898,7 @@ def test_group_weight_layout_per_group_swap(torch, case, seed):
 def test_keras_refusal_speaks_of_the_layer_not_of_output_shape():
     """Keras' TF backend: 'same', kernel 4, stride 2, output_padding 0 has no TF transposed conv."""
     rule = r"this Keras layer has no transposed convolution under the TensorFlow backend's rule"
-    with pytest.raises(tcm.ConvolutionSpecError, match=rule + r": padding='same', output_padding=0 give output size \(6,\)"):
+    with pytest.raises(
+        tcm.ConvolutionSpecError, match=rule + r": padding='same', output_padding=0 give output size \(6,\)"
+    ):
         TF.keras_conv_transpose_spec((1, 4, 1), (4, 1, 1), strides=2, padding="same", output_padding=0)

@@ -21,7 +21,10 @@ from tconvmat.cli import main
 
 from .conftest import oracle
 
-DOCS = [*sorted((Path(__file__).parent.parent / "docs").glob("*.md")), Path(__file__).parent.parent / "README.md"]
+DOCS = [
+    *sorted((Path(__file__).parent.parent / "docs").glob("*.md")),
+    Path(__file__).parent.parent / "README.md",
+]
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
 
 
@@ -52,7 +55,9 @@ def _run(command: str, cwd: Path) -> str:
 CASES = [(p, c, o) for p in DOCS for c, o in _transcripts(p)]
 
 
-@pytest.mark.parametrize(("path", "command", "expected"), CASES, ids=[f"{p.name}:{c[:50]}" for p, c, _ in CASES])
+@pytest.mark.parametrize(
+    ("path", "command", "expected"), CASES, ids=[f"{p.name}:{c[:50]}" for p, c, _ in CASES]
+)
 def test_transcript(path, command, expected, tmp_path):
     if "PyTorch" in expected:  # the transcript shows the oracles' checks
         oracle("torch")

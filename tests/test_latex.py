@@ -676,7 +676,11 @@ def test_fragments_fit_a_default_article(symbolic: ModuleType, tmp_path: Path) -
     ]
     body = "\n".join(f"\\begin{{center}}\n{p}\n\\end{{center}}" for p in parts)
     body += "\n" + str(latex.derivation(symbolic.derivation("output_length"), show_check=True))
-    doc = "\\documentclass{article}\n\\usepackage{amsmath,tikz}\n\\begin{document}\n" + body + "\n\\end{document}\n"
+    doc = (
+        "\\documentclass{article}\n\\usepackage{amsmath,tikz}\n\\begin{document}\n"
+        + body
+        + "\n\\end{document}\n"
+    )
     compile_tex(doc, tmp_path)
     log = (tmp_path / "doc.log").read_text(encoding="latin-1")
     assert "Overfull \\hbox" not in log, log[log.find("Overfull") :][:500]

@@ -302,7 +302,10 @@ def test_four_spatial_dims_routes_agree():
         np.testing.assert_array_equal(y, ys[0])
 
 
-@pytest.mark.parametrize("bad", [{"stride": True}, {"stride": 1.0}, {"stride": (True,)}, {"groups": True}, {"padding": ((0.0, 0),)}])
+@pytest.mark.parametrize(
+    "bad",
+    [{"stride": True}, {"stride": 1.0}, {"stride": (True,)}, {"groups": True}, {"padding": ((0.0, 0),)}],
+)
 def test_the_spec_cache_never_lets_bools_or_floats_through(bad):
     """True == 1 and 1.0 == 1 hash alike: the cached spec of the int call must not answer them."""
     x, w = np.ones((1, 1, 4)), np.ones((1, 1, 3))

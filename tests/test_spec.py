@@ -267,5 +267,7 @@ def test_spec_output_size_may_include_channel_and_batch_axes():
 
 
 def test_one_bad_padding_pair_is_reported_as_given():
-    with pytest.raises(E, match=r"needs 2 pairs of 2 integers \(or one pair for every axis\); got padding=\(\(1, 2, 3\),\)$"):
+    with pytest.raises(
+        E, match=r"needs 2 pairs of 2 integers \(or one pair for every axis\); got padding=\(\(1, 2, 3\),\)$"
+    ):
         tcm.conv_transpose(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding=[[1, 2, 3]])

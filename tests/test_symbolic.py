@@ -28,7 +28,9 @@ w0, w1, w2 = sympy.symbols("w0 w1 w2")
     ],
 )
 def test_learner_examples_golden(stride, expected):
-    y = sym.conv_transpose_expressions(sym.input_symbols((1, 2)), sym.weight_symbols((1, 1, 3)), stride=stride)
+    y = sym.conv_transpose_expressions(
+        sym.input_symbols((1, 2)), sym.weight_symbols((1, 1, 3)), stride=stride
+    )
     assert y.shape == (1, len(expected))
     assert [sympy.expand(e - f) for e, f in zip(y[0], expected)] == [0] * len(expected)
     ones = {x0: 1, x1: 1, w0: 1, w1: 1, w2: 1}
@@ -56,9 +58,11 @@ def _draw(case, seed, symbolic_x, symbolic_w):
 
 
 @given(
-    case=cases(modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, output_size=True,
-               max_channels=2),
-    seed=st.integers(0, 2**32 - 1), which=st.sampled_from([(True, True), (True, False), (False, True)]),
+    case=cases(
+        modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, output_size=True, max_channels=2
+    ),
+    seed=st.integers(0, 2**32 - 1),
+    which=st.sampled_from([(True, True), (True, False), (False, True)]),
 )
 def test_conv_transpose_expressions_equal_numeric_exactly(case, seed, which):
     xs, ws, xv, wv, values = _draw(case, seed, *which)
@@ -67,7 +71,9 @@ def test_conv_transpose_expressions_equal_numeric_exactly(case, seed, which):
 
 
 @given(
-    case=cases(kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2),
+    case=cases(
+        kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2
+    ),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_conv_expressions_equal_numeric_exactly(case, seed):
@@ -78,7 +84,9 @@ def test_conv_expressions_equal_numeric_exactly(case, seed):
 
 @given(
     case=cases(modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2)
-    | cases(kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2),
+    | cases(
+        kind="conv", modes=("zeros", "reflect", "replicate", "circular"), asymmetric=True, max_channels=2
+    ),
     count=st.integers(1, 40),
 )
 def test_leading_expressions_are_the_first_of_all(case, count):
@@ -92,7 +100,9 @@ def test_leading_expressions_are_the_first_of_all(case, count):
     assert sym._leading(spec, x, w, count).tolist() == full.ravel()[:count].tolist()
 
 
-@given(case=cases(modes=("zeros", "reflect"), asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1))
+@given(
+    case=cases(modes=("zeros", "reflect"), asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1)
+)
 def test_symbolic_matrix_equals_sparse_matrix(case, seed):
     _, ws, _, wv, values = _draw(case, seed, False, True)
     M = sym.conv_transpose_matrix(ws, case.input_shape, **case.kwargs)
@@ -102,14 +112,23 @@ def test_symbolic_matrix_equals_sparse_matrix(case, seed):
 
 
 def test_bias_and_mixed_numbers():
-    y = sym.conv_transpose_expressions(np.array([[2, 0]]), sym.weight_symbols((1, 1, 2)), bias=[sympy.Symbol("b")])
-    assert y.tolist() == [[2 * sympy.Symbol("w0") + sympy.Symbol("b"), 2 * sympy.Symbol("w1") + sympy.Symbol("b"),
-                           sympy.Symbol("b")]]
+    y = sym.conv_transpose_expressions(
+        np.array([[2, 0]]), sym.weight_symbols((1, 1, 2)), bias=[sympy.Symbol("b")]
+    )
+    assert y.tolist() == [
+        [
+            2 * sympy.Symbol("w0") + sympy.Symbol("b"),
+            2 * sympy.Symbol("w1") + sympy.Symbol("b"),
+            sympy.Symbol("b"),
+        ]
+    ]
 
 
 def test_errors_are_shared_with_the_numeric_layer():
     with pytest.raises(tcm.ConvolutionSpecError, match="output_padding must be smaller"):
-        sym.conv_transpose_expressions(sym.input_symbols((1, 2)), sym.weight_symbols((1, 1, 3)), output_padding=1)
+        sym.conv_transpose_expressions(
+            sym.input_symbols((1, 2)), sym.weight_symbols((1, 1, 3)), output_padding=1
+        )
     with pytest.raises(tcm.ConvolutionSpecError, match="derivation name must be one of"):
         sym.derivation("nope")
 
@@ -134,7 +153,9 @@ def test_every_claim_is_proved_or_marked(name):
     "verified" is never set on a step SymPy did not check."""
     d = sym.derivation(name)
     assert d.steps
-    assert all(isinstance(step.statement, sympy.Basic) and step.justification and step.check for step in d.steps)
+    assert all(
+        isinstance(step.statement, sympy.Basic) and step.justification and step.check for step in d.steps
+    )
     assert all(step.kind in sym.STEP_KINDS for step in d.steps)
     assert all(step.verified == (step.kind == "proved") for step in d.steps)  # every check passes
     unproved = {n: step.kind for n, step in enumerate(d.steps) if step.kind in ("argued", "checked")}
@@ -169,16 +190,23 @@ def test_length_formula_is_derived_and_not_the_slip():
     assert sympy.expand(pr - (P.d * (P.K - 1) - P.p + P.op)) == 0
 
 
-@given(L=st.integers(1, 9), K=st.integers(1, 5), s=st.integers(1, 4), p=st.integers(0, 4), d=st.integers(1, 3),
-       op=st.integers(0, 3))
+@given(
+    L=st.integers(1, 9),
+    K=st.integers(1, 5),
+    s=st.integers(1, 4),
+    p=st.integers(0, 4),
+    d=st.integers(1, 3),
+    op=st.integers(0, 3),
+)
 def test_derived_length_equals_torch(torch, L, K, s, p, d, op):
     if op >= max(s, d):
         return
     n = int(sym.transposed_length().subs({P.L_in: L, P.K: K, P.s: s, P.p: p, P.d: d, P.op: op}))
     if n <= 0:
         return
-    y = torch.nn.functional.conv_transpose1d(torch.zeros(1, 1, L), torch.zeros(1, 1, K), stride=s, padding=p,
-                                             output_padding=op, dilation=d)
+    y = torch.nn.functional.conv_transpose1d(
+        torch.zeros(1, 1, L), torch.zeros(1, 1, K), stride=s, padding=p, output_padding=op, dilation=d
+    )
     assert y.shape[-1] == n
     if op < s:  # round trip
         back = sym.forward_length(sympy.Integer(n)).subs({P.K: K, P.s: s, P.p: p, P.d: d})
@@ -200,7 +228,9 @@ def test_fast_canonical_construction_is_identical_to_sympy_evaluation(case, seed
     C = sym.conv_transpose_matrix(ws, case.input_shape, **case.kwargs)
     xb = xs if case.batch is not None else xs[None]
     for n in range(xb.shape[0]):
-        slow = [sympy.Add(*[C[r, c] * v for r, v in enumerate(xb[n].ravel().tolist())]) for c in range(C.shape[1])]
+        slow = [
+            sympy.Add(*[C[r, c] * v for r, v in enumerate(xb[n].ravel().tolist())]) for c in range(C.shape[1])
+        ]
         got = (fast if case.batch is not None else fast[None])[n].ravel().tolist()
         assert got == slow  # structural equality: same args in the same order
 

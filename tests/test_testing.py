@@ -68,7 +68,10 @@ def test_torch_kwargs_let_pytorch_itself_be_the_kernel(torch, params, seed):
     x, w = x.astype(np.float64), w.astype(np.float64)  # small integers: exact in float64
     fn = getattr(torch.nn.functional, f"conv_transpose{w.ndim - 2}d")
     assert_conv_transpose_equal(
-        lambda x, w, **kw: fn(torch.from_numpy(x), torch.from_numpy(w), **kw).numpy(), x, w, **torch_kwargs(params)
+        lambda x, w, **kw: fn(torch.from_numpy(x), torch.from_numpy(w), **kw).numpy(),
+        x,
+        w,
+        **torch_kwargs(params),
     )
 
 
@@ -83,7 +86,10 @@ def test_no_flip_hint_when_the_flip_explains_nothing():
     """An all-zero wrong answer equals the flipped kernel's all-zero result by chance: no hint."""
     with pytest.raises(AssertionError) as info:
         assert_conv_transpose_equal(
-            lambda x, w, **k: np.zeros((1, 1, 1), int), np.array([[[2]]]), np.array([[[1, 0]]]), padding=((0, 1),)
+            lambda x, w, **k: np.zeros((1, 1, 1), int),
+            np.array([[[2]]]),
+            np.array([[[1, 0]]]),
+            padding=((0, 1),),
         )
     assert "hint" not in str(info.value)
 

@@ -135,7 +135,9 @@ def _summary(steps: Sequence[StepLike]) -> str:
     rest = n - proved - given
     parts = [f"{proved} of the {n} steps were verified by SymPy when this document was generated"]
     if given:
-        parts.append(f"{given} {'is a definition or citation' if given == 1 else 'are definitions or citations'}")
+        parts.append(
+            f"{given} {'is a definition or citation' if given == 1 else 'are definitions or citations'}"
+        )
     if rest:
         parts.append(
             rf"\textbf{{{rest} {'is' if rest == 1 else 'are'} not verified by SymPy}} "

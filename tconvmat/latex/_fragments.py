@@ -529,7 +529,9 @@ def derivation(
     \end{align*}
     """
     lines = [
-        r"\intertext{" + prose(step.justification + " " + _mark(step, show_check)) + "}\n"
+        r"\intertext{"
+        + prose(step.justification + " " + _mark(step, show_check))
+        + "}\n"
         + _statement(step.statement, symbol_names)
         for step in d.steps
     ]

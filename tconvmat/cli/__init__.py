@@ -26,11 +26,11 @@ from typing import Any, NoReturn
 import numpy as np
 import scipy.sparse as sp
 
-from . import __version__
-from .matrix import conv_matrix, conv_transpose_matrix
-from .ops import METHODS, conv, conv_transpose, equivalent_conv
-from .spec import ConvolutionSpecError, ConvSpec, ConvTransposeSpec, conv_spec, conv_transpose_spec
-from .testing import IdentityCheck, IdentityReport, _check
+from .. import __version__
+from ..matrix import conv_matrix, conv_transpose_matrix
+from ..ops import METHODS, conv, conv_transpose, equivalent_conv
+from ..spec import ConvolutionSpecError, ConvSpec, ConvTransposeSpec, conv_spec, conv_transpose_spec
+from ..testing import IdentityCheck, IdentityReport, _check
 
 WIDTH = 79
 TEX_INSTALL = (
@@ -172,12 +172,14 @@ class Values:
             self._seed()
         count = self.count() if count is None else count
         if count is not None and count != math.prod(shape):
-            raise UsageError(f"{self.name}: expected {math.prod(shape)} values for shape {shape}, got {count}")
+            raise UsageError(
+                f"{self.name}: expected {math.prod(shape)} values for shape {shape}, got {count}"
+            )
 
 
 def _symbolic() -> Any:
     try:
-        from . import symbolic
+        from .. import symbolic
     except ImportError as e:  # pragma: no cover - symbolic ships with the package
         raise UsageError(f"symbolic values need tconvmat.symbolic: {e}") from None
     return symbolic
@@ -524,11 +526,13 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"--weight symbolic: a symbolic C is written with --format latex only; got --format {fmt}"
             )
-        from . import latex
+        from .. import latex
 
         sym = _symbolic()
         build = sym.conv_transpose_matrix if problem.transposed else sym.conv_matrix
-        _write(args.output, str(latex.matrix(build(problem.weight, problem.spec.input_shape, **problem.kwargs))))
+        _write(
+            args.output, str(latex.matrix(build(problem.weight, problem.spec.input_shape, **problem.kwargs)))
+        )
         return 0
     C = problem.matrix()
     if fmt == "text":
@@ -538,7 +542,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     elif fmt == "json":
         _write(args.output, json.dumps(_matrix_payload(C)))
     elif fmt == "latex":
-        from . import latex
+        from .. import latex
 
         _write(args.output, str(latex.matrix(C)))
     elif fmt == "mtx":
@@ -566,7 +570,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
         y = problem.apply(args.method)
     if args.output and args.output.endswith(".npy"):
         if y.dtype == object:  # checked first: np.save would leave a partial file behind
-            raise UsageError("-o FILE.npy holds numbers only; symbolic results are written as text (-o FILE.txt)")
+            raise UsageError(
+                "-o FILE.npy holds numbers only; symbolic results are written as text (-o FILE.txt)"
+            )
         buf = io.BytesIO()
         np.save(buf, y, allow_pickle=False)
         _write(args.output, buf.getvalue())
@@ -580,8 +586,8 @@ def _flipped_story(problem: Problem) -> str:
     assert isinstance(spec, ConvTransposeSpec)
     kw = {k: v for k, v in problem.kwargs.items() if k != "padding_mode"}
     eq = equivalent_conv(problem.weight, spec.input_shape, **kw)
-    from .ops import _upsample
-    from .padding import pad
+    from ..ops import _upsample
+    from ..padding import pad
 
     up = _upsample(problem.x, eq.upsample)
     padded = pad(up, eq.pads, "zeros")
@@ -650,7 +656,7 @@ def _checks(problem: Problem) -> list[IdentityCheck]:
     def subpixel() -> bool | str:
         if spec.padding_mode != "zeros":
             return "zeros padding only"
-        from .identities import subpixel as decompose
+        from ..identities import subpixel as decompose
 
         sub_kw = {k: v for k, v in kw.items() if k not in ("padding_mode", "output_size")}
         sub_kw["output_padding"] = spec.output_padding
@@ -875,7 +881,7 @@ def _expressions_text(problem: Problem, limit: int = 12) -> str:
 
 
 def _proof_tex(problem: Problem) -> str:
-    from . import latex
+    from .. import latex
 
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
@@ -895,7 +901,9 @@ def _proof_tex(problem: Problem) -> str:
 def _write_proof(problem: Problem, tex: str | None, pdf: str | None, command: str = "explain") -> None:
     what = "" if command == "prove" else "--tex/--pdf: "
     if problem.symbolic:
-        raise UsageError(f"{what}the proof document needs numeric --weight and --input (it has a worked instance)")
+        raise UsageError(
+            f"{what}the proof document needs numeric --weight and --input (it has a worked instance)"
+        )
     if problem.spec.padding_mode != "zeros":
         raise UsageError(
             f"{what}the proof document covers padding_mode='zeros' only; got --padding-mode {problem.spec.padding_mode}"
@@ -939,7 +947,7 @@ class ToolMissing(Exception):
 
 def cmd_prove(args: argparse.Namespace) -> int:
     if args.identity:
-        from . import latex
+        from .. import latex
 
         names = list(latex.IDENTITIES) if args.identity == "all" else [args.identity]
         source = str(latex.identity_document(names))
@@ -1100,10 +1108,18 @@ EXAMPLES = {
 def _add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> None:
     g = p.add_argument_group("convolution parameters (as in torch.nn.ConvTranspose*d / Conv*d)")
     g.add_argument(
-        "--in-channels", type=_positive, default=None, metavar="N", help="C_in (default 1, or from --weight FILE)"
+        "--in-channels",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="C_in (default 1, or from --weight FILE)",
     )
     g.add_argument(
-        "--out-channels", type=_positive, default=None, metavar="N", help="C_out (default 1, or from --weight FILE)"
+        "--out-channels",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="C_out (default 1, or from --weight FILE)",
     )
     g.add_argument("--kernel-size", metavar="K", help="e.g. 3 or 3x3 (or inferred from --weight)")
     g.add_argument("--stride", default="1", metavar="S", help="e.g. 2 or 2x1 (default 1)")
@@ -1115,9 +1131,14 @@ def _add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> No
         + ("" if transposed_only else "; with --conv also same or valid"),
     )
     g.add_argument(
-        "--output-padding", default="0", metavar="OP", help="e.g. 1 or 1x0, smaller than stride or dilation (default 0)"
+        "--output-padding",
+        default="0",
+        metavar="OP",
+        help="e.g. 1 or 1x0, smaller than stride or dilation (default 0)",
     )
-    g.add_argument("--groups", type=_positive, default=1, metavar="G", help="divides both channel counts (default 1)")
+    g.add_argument(
+        "--groups", type=_positive, default=1, metavar="G", help="divides both channel counts (default 1)"
+    )
     g.add_argument("--dilation", default="1", metavar="D", help="e.g. 2 or 2x1 (default 1)")
     g.add_argument("--padding-mode", default="zeros", choices=["zeros", "reflect", "replicate", "circular"])
     g.add_argument(
