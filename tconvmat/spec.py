@@ -32,6 +32,7 @@ __all__ = [
     "conv_spec",
     "conv_transpose_output_length",
     "conv_transpose_spec",
+    "format_tuple",
     "input_index",
 ]
 
@@ -168,14 +169,21 @@ def _pads(value: Any, ndim: int) -> Pads:
     return tuple((p, p) for p in _per_axis(value, "padding", ndim))
 
 
-def _fmt(values: tuple[Any, ...]) -> str:
+def format_tuple(values: Sequence[Any]) -> str:
+    """``(1, 2)``, ``(3,)``: a tuple as Python writes it, for messages and text.
+
+    Examples
+    --------
+    >>> format_tuple((3,)), format_tuple([1, 2])
+    ('(3,)', '(1, 2)')
+    """
     return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
 def _check_axes(name: str, values: tuple[int, ...], ok: Any, rule: str, extra: str = "") -> None:
     for axis, v in enumerate(values):
         if not ok(v):
-            raise ConvolutionSpecError(f"{name} {rule}; got {name}={_fmt(values)}{extra} (axis {axis})")
+            raise ConvolutionSpecError(f"{name} {rule}; got {name}={format_tuple(values)}{extra} (axis {axis})")
 
 
 # ---------------------------------------------------------------------------
@@ -456,7 +464,7 @@ def conv_spec(
         elif padding == "same":
             if any(s != 1 for s in stride_t):
                 raise ConvolutionSpecError(
-                    f"padding='same' needs stride 1 on every axis, as in PyTorch; got stride={_fmt(stride_t)}"
+                    f"padding='same' needs stride 1 on every axis, as in PyTorch; got stride={format_tuple(stride_t)}"
                 )
             totals = [d * (K - 1) for d, K in zip(dilation_t, kernel)]
             pads = tuple((t // 2, t - t // 2) for t in totals)
@@ -526,7 +534,7 @@ def output_size_spatial(output_size: Any, ndim: int, batched: bool) -> tuple[int
         what, axes = ("a batched", "batch, channel") if batched else ("an unbatched", "channel")
         raise ConvolutionSpecError(
             f"output_size must have {ndim} or {ndim + extra} elements for {what} {ndim + extra}-d "
-            f"input (the spatial sizes, or the {axes} and spatial sizes); got output_size={_fmt(sizes)}"
+            f"input (the spatial sizes, or the {axes} and spatial sizes); got output_size={format_tuple(sizes)}"
         )
     return sizes
 
@@ -547,7 +555,7 @@ def _resolve_output_padding(
     if len(sizes) != ndim:
         raise ConvolutionSpecError(
             f"output_size must have {ndim} spatial sizes (or include the channel/batch axes); "
-            f"got output_size={_fmt(sizes)}"
+            f"got output_size={format_tuple(sizes)}"
         )
     min_sizes = tuple(
         conv_transpose_output_length(L, K, s, pb, pa, d)
@@ -558,8 +566,8 @@ def _resolve_output_padding(
         if not lo <= n <= hi:
             raise ConvolutionSpecError(
                 f"output_size must lie between the smallest and largest reachable sizes "
-                f"{_fmt(min_sizes)} and {_fmt(max_sizes)} on every axis; got output_size={_fmt(sizes)} "
-                f"for input size {_fmt(ishape[1:])}, stride={_fmt(stride)} (axis {axis})"
+                f"{format_tuple(min_sizes)} and {format_tuple(max_sizes)} on every axis; got output_size={format_tuple(sizes)} "
+                f"for input size {format_tuple(ishape[1:])}, stride={format_tuple(stride)} (axis {axis})"
             )
     return tuple(n - lo for n, lo in zip(sizes, min_sizes))
 
@@ -647,7 +655,7 @@ def conv_transpose_spec(
         if op >= max(s, d):
             raise ConvolutionSpecError(
                 f"output_padding must be smaller than stride or dilation on every axis; "
-                f"got output_padding={_fmt(op_t)}, stride={_fmt(stride_t)}, dilation={_fmt(dilation_t)} (axis {axis})"
+                f"got output_padding={format_tuple(op_t)}, stride={format_tuple(stride_t)}, dilation={format_tuple(dilation_t)} (axis {axis})"
             )
     spec = ConvTransposeSpec(
         in_channels=c_in,

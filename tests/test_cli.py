@@ -433,7 +433,7 @@ def test_explain_exits_1_when_a_route_disagrees(capsys, monkeypatch):
     wrong["matrix"] = lambda x, w, spec: ops._via_matrix(x, w, spec) * 2
     monkeypatch.setattr(ops, "_ROUTES", wrong)
     monkeypatch.setattr(
-        "tconvmat.cli.conv_transpose_matrix", lambda *a, **k: tcm.conv_transpose_matrix(*a, **k) * 2
+        "tconvmat.cli._args.conv_transpose_matrix", lambda *a, **k: tcm.conv_transpose_matrix(*a, **k) * 2
     )
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 1 and "DISAGREES" in out
@@ -629,7 +629,7 @@ def test_parse_errors_name_the_subcommand(capsys):
 
 
 def test_explain_skips_the_onnx_reference_past_its_size(capsys, monkeypatch, onnx):
-    monkeypatch.setattr("tconvmat.cli.ONNX_MAX_WORK", 5)
+    monkeypatch.setattr("tconvmat.cli.explain.ONNX_MAX_WORK", 5)
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 0 and "ONNX reference                    skipped (too large: 6 products)" in out
 
