@@ -41,6 +41,7 @@ from .spec import (
     conv_spec,
     conv_transpose_spec,
     input_index,
+    shape_arithmetic,
 )
 
 __all__ = [
@@ -158,20 +159,12 @@ def _compare(
         lines = [
             f"conv_transpose output shape differs: expected {expected.shape}, got {actual.shape} "
             f"(x shape {xa.shape}, weight shape {wa.shape}, {ptext})",
-            "L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + output_padding + 1 per axis:",
         ]
-        for a in range(spec.ndim):
-            (pb, pa), L, s, d, K, op = (
-                spec.padding[a],
-                spec.input_size[a],
-                spec.stride[a],
-                spec.dilation[a],
-                spec.kernel_size[a],
-                spec.output_padding[a],
-            )
-            lines.append(
-                f"    axis {a}: ({L} − 1)·{s} − {pb} − {pa} + {d}·({K} − 1) + {op} + 1 = {spec.output_size[a]}"
-            )
+        formula, *axes = shape_arithmetic(spec)
+        lines.append(f"{formula} per axis:")
+        for a, line in enumerate(axes):
+            lines.append(f"    {line}")
+            s = spec.stride[a]
             got = actual.shape[actual.ndim - spec.ndim + a] if actual.ndim >= spec.ndim else None
             if s > 1 and got == spec.output_size[a] + s:
                 lines.append(
@@ -233,7 +226,7 @@ def assert_conv_transpose_equal(
     Traceback (most recent call last):
     ...
     AssertionError: conv_transpose output shape differs: expected (1, 1, 5), got (1, 1, 7) (x shape (1, 1, 2), weight shape (1, 1, 3), stride=2)
-    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + output_padding + 1 per axis:
+    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1 per axis:
         axis 0: (2 − 1)·2 − 0 − 0 + 1·(3 − 1) + 0 + 1 = 5
         axis 0: the actual size 7 is what L_in·s (instead of (L_in − 1)·s) gives
     """
