@@ -236,7 +236,9 @@ def format_tuple(values: Sequence[Any]) -> str:
 def _check_axes(name: str, values: tuple[int, ...], ok: Any, rule: str, extra: str = "") -> None:
     for axis, v in enumerate(values):
         if not ok(v):
-            raise ConvolutionSpecError(f"{name} {rule}; got {name}={format_tuple(values)}{extra} (axis {axis})")
+            raise ConvolutionSpecError(
+                f"{name} {rule}; got {name}={format_tuple(values)}{extra} (axis {axis})"
+            )
 
 
 # ---------------------------------------------------------------------------

@@ -23,10 +23,10 @@ def _flipped_story(problem: Problem) -> str:
     assert isinstance(spec, ConvTransposeSpec)
     kw = {k: v for k, v in problem.kwargs.items() if k != "padding_mode"}
     eq = equivalent_conv(problem.weight, spec.input_shape, **kw)
-    from ..ops import _upsample
+    from .._core import upsample
     from ..padding import pad
 
-    up = _upsample(problem.x, eq.upsample)
+    up = upsample(problem.x, eq.upsample)
     padded = pad(up, eq.pads, "zeros")
     small = spec.ndim == 1 and padded.size <= 64
 
