@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import sympy
 from numpy.typing import ArrayLike, NDArray
 
+from .identities import subpixel
+from . import symbolic
 from .matrix import conv_transpose_matrix
 from .ops import conv, conv_transpose
 from .padding import source_index
@@ -264,11 +268,16 @@ def assert_conv_transpose_close(
 
 @dataclass(frozen=True)
 class IdentityCheck:
-    """One identity: its name, ``"pass"``/``"fail"``/``"skip"`` and a detail."""
+    """One identity: its name, ``"pass"``/``"fail"``/``"skip"``, a detail, and a stable ``key``.
+
+    Keys: ``matrix``, ``flipped``, ``dot``, ``symbolic``, ``subpixel``, ``torch``,
+    ``torch_vjp``, ``onnx`` (what a caller may relabel, as the CLI does for learners).
+    """
 
     name: str
     status: Literal["pass", "fail", "skip"]
     detail: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,57 +328,176 @@ def example_arrays(
     return x, w
 
 
-def _check(name: str, fn: Callable[[], bool | str]) -> IdentityCheck:
+def run_check(name: str, fn: Callable[[], bool | str], key: str = "") -> IdentityCheck:
+    """Run one check: True passes, False fails, a string is the reason it was skipped,
+    and an exception is a failure with its message."""
     try:
         out = fn()
     except Exception as e:  # a check that crashes is a failed check, with the reason
-        return IdentityCheck(name, "fail", f"{type(e).__name__}: {e}")
+        return IdentityCheck(name, "fail", f"{type(e).__name__}: {e}", key)
     if isinstance(out, str):
-        return IdentityCheck(name, "skip", out)
-    return IdentityCheck(name, "pass" if out else "fail")
+        return IdentityCheck(name, "skip", out, key)
+    return IdentityCheck(name, "pass" if out else "fail", "", key)
 
 
-def _symbolic_check(
-    x: NDArray[Any], w: NDArray[Any], reference: NDArray[Any], kw: dict[str, Any]
-) -> bool | str:
-    """``tconvmat.symbolic.conv_transpose_expressions`` on symbols, substituted with the data."""
-    try:
-        symbolic = importlib.import_module("tconvmat.symbolic")
-    except ImportError:
-        return "tconvmat.symbolic not available"
-    names = ("conv_transpose_expressions", "input_symbols", "weight_symbols")
-    if not all(hasattr(symbolic, n) for n in names):
-        return f"tconvmat.symbolic lacks one of {', '.join(names)}"
+def _agree(expected: NDArray[Any], got: NDArray[Any]) -> bool:
+    """Exact on integers, to float64 round-off otherwise."""
+    if expected.shape != got.shape:
+        return False
+    if expected.dtype.kind in "iu" and got.dtype.kind in "iu":
+        return bool(np.array_equal(expected, got))
+    return bool(np.allclose(expected, got, rtol=1e-10, atol=1e-9))
+
+
+SYMBOLIC_MAX_WORK = 20_000
+"""Largest ``∏output_shape · ∏K`` the symbolic check expands."""
+
+ONNX_MAX_WORK = 2**18
+"""Largest ``C_in · ∏L · ∏K`` handed to ``onnx.reference`` (a pure-Python col2im: ~1 s)."""
+
+
+def _symbolic_check(spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]) -> bool | str:
+    """The element expressions in symbols ``x``, ``w``, substituted with the data, equal ``y``."""
+    if math.prod(spec.output_shape) * math.prod(spec.kernel_size) > SYMBOLIC_MAX_WORK:
+        return "too large to expand symbolically"
     xs = np.asarray(symbolic.input_symbols(x.shape), dtype=object)
     ws = np.asarray(symbolic.weight_symbols(w.shape), dtype=object)
-    try:
-        exprs = np.asarray(symbolic.conv_transpose_expressions(xs, ws, **kw), dtype=object)
-    except TypeError as e:
-        return f"conv_transpose_expressions has an unexpected signature ({e})"
+    exprs = np.asarray(symbolic.conv_transpose_expressions(xs, ws, **spec.kwargs()), dtype=object)
     subs = {
         **dict(zip(xs.ravel().tolist(), x.ravel().tolist())),
         **dict(zip(ws.ravel().tolist(), w.ravel().tolist())),
     }
-    values = np.array([int(e.xreplace(subs)) if hasattr(e, "xreplace") else int(e) for e in exprs.ravel()])
-    return bool(exprs.shape == reference.shape and np.array_equal(values.reshape(exprs.shape), reference))
+    values = np.array([complex(sympy.sympify(e).xreplace(subs)) for e in exprs.ravel()])
+    if exprs.shape != y.shape:
+        return False
+    return _agree(y.astype(np.complex128), values.reshape(exprs.shape))
+
+
+def _torch_check(spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]) -> bool | str:
+    """``F.conv_transpose*d`` (PyTorch) on the same data."""
+    if spec.ndim > 3:
+        return "PyTorch has no convolution past 3-d"
+    if spec.padding_mode != "zeros":
+        return "PyTorch has no padding modes for ConvTranspose"
+    if any(pb != pa for pb, pa in spec.padding):
+        return "asymmetric padding: PyTorch cannot express it"
+    torch = _optional("torch")
+    if torch is None:
+        return "torch not installed"
+    f = getattr(torch.nn.functional, f"conv_transpose{spec.ndim}d")
+    kw = spec.kwargs()
+    del kw["padding_mode"]
+    kw["padding"] = tuple(pb for pb, _ in spec.padding)
+    with torch.no_grad():
+        out = f(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(w.astype(np.float64)), **kw)
+    return _agree(y.astype(np.float64), out.numpy())
+
+
+def _torch_vjp_check(
+    spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]
+) -> bool | str:
+    """PyTorch's autograd: the VJP of the padded forward convolution (any padding mode)."""
+    if spec.ndim > 3:
+        return "PyTorch has no convolution past 3-d"
+    torch = _optional("torch")
+    if torch is None:
+        return "torch not installed"
+    F = torch.nn.functional
+    fwd = spec.adjoint
+    z = torch.zeros((x.shape[0], *fwd.input_shape), dtype=torch.float64, requires_grad=True)
+    mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
+    zp = F.pad(z, [v for pair in reversed(spec.padding) for v in pair], mode=mode)
+    out = getattr(F, f"conv{spec.ndim}d")(
+        zp,
+        torch.from_numpy(w.astype(np.float64)),
+        stride=spec.stride,
+        dilation=spec.dilation,
+        groups=spec.groups,
+    )
+    g = torch.zeros_like(out)
+    g[(slice(None), slice(None), *(slice(0, n) for n in spec.input_size))] = torch.from_numpy(
+        x.astype(np.float64)
+    )
+    (grad,) = torch.autograd.grad(out, z, g)
+    return _agree(y.astype(np.float64), grad.numpy())
+
+
+def _onnx_check(spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]) -> bool | str:
+    """``onnx.reference``'s ConvTranspose on the same data (where it is right)."""
+    if spec.padding_mode != "zeros":
+        return "ONNX has no padding modes"
+    if spec.groups > 1:
+        return "the ONNX reference implementation mishandles groups > 1"
+    if any(op >= s for op, s in zip(spec.output_padding, spec.stride)):
+        return "the ONNX reference implementation mishandles output_padding ≥ stride"
+    work = spec.in_channels * math.prod(spec.input_size) * math.prod(spec.kernel_size)
+    if work > ONNX_MAX_WORK:  # its col2im is a Python loop: ~5 µs per element
+        return f"too large: {work:,} products"
+    if _optional("onnx") is None:
+        return "onnx not installed"
+    from onnx import TensorProto, helper
+    from onnx.reference import ReferenceEvaluator
+
+    node = helper.make_node(
+        "ConvTranspose",
+        ["X", "W"],
+        ["Y"],
+        strides=list(spec.stride),
+        dilations=list(spec.dilation),
+        pads=[pb for pb, _ in spec.padding] + [pa for _, pa in spec.padding],
+        group=spec.groups,
+        output_padding=list(spec.output_padding),
+        kernel_shape=list(spec.kernel_size),
+    )
+    value = [helper.make_tensor_value_info(n, TensorProto.DOUBLE, None) for n in ("X", "W", "Y")]
+    model = helper.make_model(
+        helper.make_graph([node], "t", value[:2], value[2:]), opset_imports=[helper.make_opsetid("", 17)]
+    )
+    (out,) = ReferenceEvaluator(model).run(None, {"X": x.astype(np.float64), "W": w.astype(np.float64)})
+    return _agree(y.astype(np.float64), np.asarray(out))
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+ORACLES = ("torch", "onnx")
+"""The oracles :func:`check_identities` can consult: PyTorch (``F.conv_transpose*d`` and the
+autograd VJP of the padded convolution) and ``onnx.reference``."""
 
 
 def check_identities(
-    *, weight_shape: Sequence[int], input_shape: Sequence[int], seed: int = 0, **params: Any
+    *,
+    weight_shape: Sequence[int],
+    input_shape: Sequence[int],
+    seed: int = 0,
+    x: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    oracles: Sequence[str] = (),
+    **params: Any,
 ) -> IdentityReport:
     """Check every identity tconvmat knows for one transposed-convolution parameter set.
 
-    On random integer data (exact): the three routes agree (scatter, ``Cᵀx``,
-    flipped-kernel stride-1 convolution); the dot test ``⟨C u, v⟩ = ⟨u, Cᵀ v⟩``
-    with ``C u`` computed by the forward convolution :func:`tconvmat.conv`; and, if
-    ``tconvmat.symbolic`` provides ``conv_transpose_expressions``, that its
-    expressions evaluated on the data equal the numbers (skipped otherwise).
+    On random integer data (exact), or on ``x`` and ``weight`` if given: the three
+    routes agree (scatter, ``Cᵀx``, flipped-kernel stride-1 convolution); the dot test
+    ``⟨C u, v⟩ = ⟨u, Cᵀ v⟩`` with ``C u`` computed by the forward convolution
+    :func:`tconvmat.conv`; the symbolic expressions evaluated on the data equal the
+    numbers; the sub-pixel decomposition; and each oracle named in ``oracles``
+    (``"torch"``: ``F.conv_transpose*d`` and the autograd VJP; ``"onnx"``:
+    ``onnx.reference``), skipped where it is not installed or cannot express the case.
 
     Parameters
     ----------
     weight_shape, input_shape : sequence of int
         ``(C_in, C_out/groups, *kernel)`` and ``(C_in, *L)``.
     seed : int
+        Seed of the random data (and of the dot test's ``u``).
+    x, weight : array_like, optional
+        The data to check on (``x`` batched or not); random integers by default.
+    oracles : sequence of {"torch", "onnx"}
     **params
         Keyword arguments of :func:`tconvmat.conv_transpose`.
 
@@ -386,43 +514,61 @@ def check_identities(
     scatter = Cᵀx (matrix route)        agrees
     scatter = flipped-kernel route      agrees
     dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩      agrees
-    symbolic = numeric                  ...
+    symbolic = numeric                  agrees
+    sub-pixel decomposition             agrees
     """
+    unknown = [o for o in oracles if o not in ORACLES]
+    if unknown:
+        raise ConvolutionSpecError(f"oracles must be among {ORACLES}; got oracles={tuple(oracles)!r}")
     params_all = {"weight_shape": tuple(weight_shape), "input_shape": tuple(input_shape), **params}
     spec = conv_transpose_spec(weight_shape, input_shape, **params)
-    x, w = example_arrays(params_all, batch=2, seed=seed)
-    kw = {k: v for k, v in params.items() if k in _SPEC_KEYS}
-    y = conv_transpose(x, w, **kw, method="scatter")
+    rx, rw = example_arrays(params_all, batch=2, seed=seed)
+    xa = rx if x is None else np.asarray(x)
+    xa = xa[None] if xa.ndim == len(spec.input_shape) else xa
+    w = rw if weight is None else np.asarray(weight)
+    kw = spec.kwargs()
+    y = conv_transpose(xa, w, **kw, method="scatter")
 
     def dot() -> bool:
         rng = np.random.default_rng(seed + 1)
-        u = rng.integers(-3, 4, (2, *spec.output_shape))
-        fwd = spec.adjoint
-        cu = conv(
-            u,
-            w,
-            stride=fwd.stride,
-            padding=fwd.padding,
-            dilation=fwd.dilation,
-            groups=fwd.groups,
-            padding_mode=fwd.padding_mode,
-        )
+        u = rng.integers(-3, 4, (xa.shape[0], *spec.output_shape))
+        cu = conv(u, w, **spec.adjoint.kwargs())
         cu = cu[(Ellipsis, *(slice(0, L) for L in spec.input_size))]
-        return int(np.sum(cu * x)) == int(np.sum(u * y))
+        lhs, rhs = np.sum(cu * xa), np.sum(u * y)
+        return bool(lhs == rhs) if y.dtype.kind in "iu" else bool(np.isclose(lhs, rhs))
 
-    checks = (
-        _check(
+    def sub() -> bool | str:
+        if spec.padding_mode != "zeros":
+            return "zeros padding only"
+        return _agree(y, subpixel(w, spec.input_shape, **_no_mode(kw)).apply(xa))
+
+    checks = [
+        run_check(
             "scatter = Cᵀx (matrix route)",
-            lambda: bool(np.array_equal(y, conv_transpose(x, w, **kw, method="matrix"))),
+            lambda: _agree(y, conv_transpose(xa, w, **kw, method="matrix")),
+            "matrix",
         ),
-        _check(
+        run_check(
             "scatter = flipped-kernel route",
-            lambda: bool(np.array_equal(y, conv_transpose(x, w, **kw, method="flipped"))),
+            lambda: _agree(y, conv_transpose(xa, w, **kw, method="flipped")),
+            "flipped",
         ),
-        _check("dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩", dot),
-        _check("symbolic = numeric", lambda: _symbolic_check(x[0], w, y[0], kw)),
-    )
-    return IdentityReport(params_all, checks)
+        run_check("dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩", dot, "dot"),
+        run_check("symbolic = numeric", lambda: _symbolic_check(spec, xa[0], w, y[0]), "symbolic"),
+        run_check("sub-pixel decomposition", sub, "subpixel"),
+    ]
+    if "torch" in oracles:
+        checks.append(run_check("PyTorch F.conv_transpose", lambda: _torch_check(spec, xa, w, y), "torch"))
+        checks.append(
+            run_check("PyTorch autograd VJP", lambda: _torch_vjp_check(spec, xa, w, y), "torch_vjp")
+        )
+    if "onnx" in oracles:
+        checks.append(run_check("ONNX reference", lambda: _onnx_check(spec, xa, w, y), "onnx"))
+    return IdentityReport(params_all, tuple(checks))
+
+
+def _no_mode(kw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kw.items() if k != "padding_mode"}
 
 
 # ---------------------------------------------------------------------------

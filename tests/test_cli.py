@@ -629,7 +629,7 @@ def test_parse_errors_name_the_subcommand(capsys):
 
 
 def test_explain_skips_the_onnx_reference_past_its_size(capsys, monkeypatch, onnx):
-    monkeypatch.setattr("tconvmat.cli.explain.ONNX_MAX_WORK", 5)
+    monkeypatch.setattr("tconvmat.testing.ONNX_MAX_WORK", 5)
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 0 and "ONNX reference                    skipped (too large: 6 products)" in out
 
