@@ -33,8 +33,8 @@ import numpy as np
 import sympy
 from numpy.typing import ArrayLike, NDArray
 
-from .identities import subpixel
 from . import symbolic
+from .identities import subpixel
 from .matrix import conv_transpose_matrix
 from .ops import conv, conv_transpose
 from .padding import source_index
