@@ -44,19 +44,25 @@ from .spec import (
     ConvTransposeSpec,
     conv_spec,
     conv_transpose_spec,
+    full_length,
     input_index,
+    reach,
     shape_arithmetic,
 )
 
 __all__ = [
+    "RULES",
     "IdentityCheck",
     "IdentityReport",
     "InvalidParams",
     "assert_conv_transpose_close",
     "assert_conv_transpose_equal",
+    "break_rule",
     "check_identities",
     "conv_params",
     "example_arrays",
+    "random_params",
+    "sample_params",
     "torch_kwargs",
 ]
 
@@ -620,19 +626,223 @@ class InvalidParams(dict):  # type: ignore[type-arg]
     rule: str = ""
 
 
-_RULES = (
-    "stride must be positive",
-    "dilation must be positive",
-    "padding must not be negative",
-    "groups must divide the channels",
-    "input channels must match the weight",
-    "kernel_size must be positive",
-    "padding_mode must be known",
-    "one value per spatial axis",
-    "output_padding must be smaller than stride or dilation",
-    "the output must not be empty",
+DrawInt = Callable[[int, int], int]
+"""``draw(lo, hi)``: an integer in ``lo..hi`` inclusive (Hypothesis' or NumPy's)."""
+
+_SPEC_ARGS = (
+    "weight_shape",
+    "input_shape",
+    "stride",
+    "padding",
+    "output_padding",
+    "groups",
+    "dilation",
+    "padding_mode",
 )
-_CONV_RULES = (*_RULES[:8], "the dilated kernel must fit in the padded input")
+
+
+def _build(p: Mapping[str, Any], transposed: bool) -> Any:
+    if transposed:
+        return conv_transpose_spec(**{k: p[k] for k in _SPEC_ARGS if k in p})
+    return conv_spec(**{k: p[k] for k in _SPEC_ARGS if k in p and k != "output_padding"})
+
+
+def sample_params(
+    draw: DrawInt,
+    *,
+    ndim: int | Sequence[int] = (1, 2, 3),
+    max_channels: int = 3,
+    max_size: int | Mapping[int, int] = 5,
+    transposed: bool = True,
+    padding_modes: Sequence[str] = ("zeros",),
+    max_kernel: int = 3,
+    max_stride: int = 3,
+    max_dilation: int = 2,
+    max_groups: int = 3,
+    asymmetric: bool = True,
+) -> dict[str, Any] | None:
+    """One draw of a parameter dict (the one sampler behind :func:`conv_params`,
+    :func:`random_params`, the test suite's cases and ``tconvmat verify --random``).
+
+    ``draw(lo, hi)`` supplies every integer, so the same rules serve Hypothesis
+    (``draw(st.integers(lo, hi))``) and NumPy (``rng.integers(lo, hi + 1)``).  Returns
+    None for a draw the spec refuses (padding-mode limits, rare): draw again.
+    ``max_size`` may map each ``ndim`` to its own largest size.
+    """
+    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    n = ndims[draw(0, len(ndims) - 1)]
+    size_cap = max_size if isinstance(max_size, int) else max_size[n]
+    g = draw(1, max_groups)
+    ca, cb = draw(1, max_channels), draw(1, max_channels)
+    k = tuple(draw(1, max_kernel) for _ in range(n))
+    s = tuple(draw(1, max_stride) for _ in range(n))
+    d = tuple(draw(1, max_dilation) for _ in range(n))
+    L = tuple(draw(1, size_cap) for _ in range(n))
+    mode = padding_modes[draw(0, len(padding_modes) - 1)]
+    p: dict[str, Any] = {"stride": s, "dilation": d, "groups": g, "padding_mode": mode}
+    pads = []
+    if transposed:
+        op = tuple(draw(0, max(sa, da) - 1) for sa, da in zip(s, d))
+        p["output_padding"] = op
+        p["weight_shape"] = (ca * g, cb, *k)
+        p["input_shape"] = (ca * g, *L)
+        for La, Ka, sa, da, opa in zip(L, k, s, d, op):
+            full = full_length(La, Ka, sa, da, opa)
+            b = draw(0, min(full - 1, reach(Ka, da) + 1))
+            a = draw(0, min(full - 1 - b, reach(Ka, da) + 1)) if asymmetric else b
+            if b + a >= full:
+                return None
+            pads.append((b, a))
+    else:
+        p["weight_shape"] = (cb * g, ca, *k)
+        p["input_shape"] = (ca * g, *L)
+        for La, Ka, da in zip(L, k, d):
+            need = reach(Ka, da) + 1 - La  # padding needed for one output
+            lo = max(need, 0)
+            total = draw(lo, lo + reach(Ka, da) + 1)
+            b = draw(0, total) if asymmetric else total // 2
+            if not asymmetric and 2 * b < need:
+                return None
+            pads.append((b, total - b) if asymmetric else (b, b))
+    p["padding"] = tuple(pads)
+    try:
+        _build(p, transposed)
+    except ConvolutionSpecError:
+        return None
+    return p
+
+
+def random_params(rng: np.random.Generator, **limits: Any) -> dict[str, Any]:
+    """A valid parameter dict drawn with NumPy (:func:`sample_params`'s rules and limits).
+
+    Examples
+    --------
+    >>> p = random_params(np.random.default_rng(0), ndim=2)
+    >>> sorted(p)
+    ['dilation', 'groups', 'input_shape', 'output_padding', 'padding', 'padding_mode', 'stride', 'weight_shape']
+    >>> conv_transpose_spec(**p).ndim
+    2
+    """
+
+    def draw(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi + 1))
+
+    while True:
+        p = sample_params(draw, **limits)
+        if p is not None:
+            return p
+
+
+def _at(t: tuple[int, ...], axis: int, v: Any) -> tuple[Any, ...]:
+    return (*t[:axis], v, *t[axis + 1 :])
+
+
+def _break_stride(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["stride"] = _at(p["stride"], axis, draw(-2, 0))
+
+
+def _break_dilation(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["dilation"] = _at(p["dilation"], axis, draw(-2, 0))
+
+
+def _break_padding(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    b, a = p["padding"][axis]
+    p["padding"] = _at(p["padding"], axis, (-1 - b, a))
+
+
+def _break_groups(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    ws, xs = list(p["weight_shape"]), list(p["input_shape"])
+    c = ws[0]  # C_in (transposed) or C_out (forward): both must be divisible
+    g = next(v for v in range(draw(2, c + 2), 3 * c + 4) if c % v)
+    p["groups"] = g
+    if not transposed:
+        xs[0] = ws[1] * g  # keep the input consistent: only divisibility breaks
+    p["input_shape"] = tuple(xs)
+
+
+def _break_channels(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    xs = list(p["input_shape"])
+    xs[0] += (-1, 1)[draw(0, 1)] if xs[0] > 1 else 1
+    p["input_shape"] = tuple(xs)
+
+
+def _break_kernel(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["weight_shape"] = _at(p["weight_shape"], 2 + axis, 0)
+
+
+def _break_mode(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["padding_mode"] = ("zero", "constant", "same", "Zeros")[draw(0, 3)]
+
+
+def _break_axes(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    n = len(p["stride"])
+    p["stride"] = (*p["stride"], 1) if n > 1 or draw(0, 1) else (1, 1)
+
+
+def _break_output_padding(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    s, d = p["stride"][axis], p["dilation"][axis]
+    p["output_padding"] = _at(p["output_padding"], axis, max(s, d) + draw(0, 2))
+
+
+def _break_empty(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    ws, xs = p["weight_shape"], p["input_shape"]
+    full = full_length(
+        xs[1 + axis], ws[2 + axis], p["stride"][axis], p["dilation"][axis], p["output_padding"][axis]
+    )
+    b = draw(0, full)
+    p["padding"] = _at(p["padding"], axis, (b, full - b))
+    p["padding_mode"] = "zeros"
+
+
+def _break_fit(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    ws, xs = list(p["weight_shape"]), list(p["input_shape"])
+    d = p["dilation"][axis]
+    ws[2 + axis] = max(ws[2 + axis], 2)
+    span = reach(ws[2 + axis], d) + 1
+    xs[1 + axis] = max(1, span - 1 - sum(p["padding"][axis]))
+    if xs[1 + axis] + sum(p["padding"][axis]) >= span:
+        p["padding"] = _at(p["padding"], axis, (0, 0))
+        xs[1 + axis] = span - 1
+    p["padding_mode"] = "zeros"
+    p["weight_shape"], p["input_shape"] = tuple(ws), tuple(xs)
+
+
+_Breaker = Callable[[dict[str, Any], DrawInt, int, bool], None]
+RULES: tuple[tuple[str, str, _Breaker, str], ...] = (
+    # (rule, what the spec's message says, how to break it, which specs: both / transposed / conv)
+    ("stride must be positive", "stride must be positive", _break_stride, "both"),
+    ("dilation must be positive", "dilation must be positive", _break_dilation, "both"),
+    ("padding must not be negative", "padding must not be negative", _break_padding, "both"),
+    ("groups must divide the channels", "is not divisible by groups", _break_groups, "both"),
+    ("input channels must match the weight", "input channels must equal", _break_channels, "both"),
+    ("kernel_size must be positive", "kernel_size must be positive", _break_kernel, "both"),
+    ("padding_mode must be known", "padding_mode must be one of", _break_mode, "both"),
+    ("one value per spatial axis", "stride must be a single integer or a sequence of", _break_axes, "both"),
+    (
+        "output_padding must be smaller than stride or dilation",
+        "output_padding must be smaller than stride or dilation",
+        _break_output_padding,
+        "transposed",
+    ),
+    ("the output must not be empty", "the output must not be empty", _break_empty, "transposed"),
+    ("the dilated kernel must fit in the padded input", "the dilated kernel must fit", _break_fit, "conv"),
+)
+"""The rules a parameter set can break: ``(rule, message, breaker, applies_to)``.
+
+``message`` is a fragment of the :class:`~tconvmat.ConvolutionSpecError` the spec
+constructor raises; ``breaker(params, draw, axis, transposed)`` breaks exactly that
+rule in place."""
+
+
+def break_rule(p: Mapping[str, Any], draw: DrawInt, transposed: bool = True) -> InvalidParams:
+    """A copy of the valid ``p`` with one rule of :data:`RULES` broken (``.rule`` says which)."""
+    rules = [r for r in RULES if r[3] in ("both", "transposed" if transposed else "conv")]
+    rule, _, breaker, _ = rules[draw(0, len(rules) - 1)]
+    q = dict(p)
+    breaker(q, draw, draw(0, len(q["stride"]) - 1), transposed)
+    out = InvalidParams(q)
+    out.rule = rule
+    return out
 
 
 def conv_params(
@@ -654,11 +864,12 @@ def conv_params(
     arguments (``stride``, ``padding`` as ``(before, after)`` pairs, ``dilation``,
     ``groups``, ``padding_mode``, and ``output_padding`` if ``transposed``), so
     ``tconvmat.conv_transpose_spec(**params)`` (or ``conv_spec``) accepts it, and
-    :func:`check_identities` and :func:`example_arrays` take it too.
+    :func:`check_identities` and :func:`example_arrays` take it too.  The draws follow
+    :func:`sample_params`.
 
     With ``invalid=True`` the dicts are :class:`InvalidParams`: a valid set with
-    exactly one rule broken (``.rule`` names it), for error-path tests: the spec
-    constructor must raise :class:`~tconvmat.ConvolutionSpecError`.
+    exactly one rule of :data:`RULES` broken (``.rule`` names it), for error-path
+    tests: the spec constructor must raise :class:`~tconvmat.ConvolutionSpecError`.
 
     Requires hypothesis (a test dependency, imported here only).
 
@@ -674,126 +885,30 @@ def conv_params(
     from hypothesis import assume
     from hypothesis import strategies as st
 
-    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     for m in padding_modes:
         if m not in PADDING_MODES:
             raise ConvolutionSpecError(f"padding_modes must be among {PADDING_MODES}; got {m!r}")
-
-    def build(p: dict[str, Any]) -> Any:
-        keys = (
-            "weight_shape",
-            "input_shape",
-            "stride",
-            "padding",
-            "output_padding",
-            "groups",
-            "dilation",
-            "padding_mode",
-        )
-        if transposed:
-            return conv_transpose_spec(**{k: p[k] for k in keys if k in p})
-        return conv_spec(**{k: p[k] for k in keys if k in p and k != "output_padding"})
+    limits = {
+        "ndim": ndim,
+        "max_channels": max_channels,
+        "max_size": max_size,
+        "transposed": transposed,
+        "padding_modes": tuple(padding_modes),
+        "max_kernel": max_kernel,
+        "max_stride": max_stride,
+        "max_dilation": max_dilation,
+        "max_groups": max_groups,
+        "asymmetric": asymmetric,
+    }
 
     @st.composite
-    def valid(draw: Any) -> dict[str, Any]:
-        n = draw(st.sampled_from(ndims))
-        g = draw(st.integers(1, max_groups))
-        ca, cb = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
-        k = tuple(draw(st.integers(1, max_kernel)) for _ in range(n))
-        s = tuple(draw(st.integers(1, max_stride)) for _ in range(n))
-        d = tuple(draw(st.integers(1, max_dilation)) for _ in range(n))
-        L = tuple(draw(st.integers(1, max_size)) for _ in range(n))
-        mode = draw(st.sampled_from(tuple(padding_modes)))
-        p: dict[str, Any] = {"stride": s, "dilation": d, "groups": g, "padding_mode": mode}
-        pads = []
-        if transposed:
-            op = tuple(draw(st.integers(0, max(sa, da) - 1)) for sa, da in zip(s, d))
-            p["output_padding"] = op
-            p["weight_shape"] = (ca * g, cb, *k)
-            p["input_shape"] = (ca * g, *L)
-            for La, Ka, sa, da, opa in zip(L, k, s, d, op):
-                full = input_index(La - 1, Ka - 1, sa, da, 0) + 1 + opa
-                b = draw(st.integers(0, min(full - 1, da * (Ka - 1) + 1)))
-                a = draw(st.integers(0, min(full - 1 - b, da * (Ka - 1) + 1))) if asymmetric else b
-                assume(b + a < full)
-                pads.append((b, a))
-        else:
-            p["weight_shape"] = (cb * g, ca, *k)
-            p["input_shape"] = (ca * g, *L)
-            for La, Ka, da in zip(L, k, d):
-                need = input_index(0, Ka - 1, 1, da, 0) + 1 - La  # padding needed for one output
-                lo = max(need, 0)
-                total = draw(st.integers(lo, lo + da * (Ka - 1) + 1))
-                b = draw(st.integers(0, total)) if asymmetric else total // 2
-                pads.append((b, total - b) if asymmetric else (b, b))
-                if not asymmetric and 2 * b < need:
-                    assume(False)
-        p["padding"] = tuple(pads)
-        try:
-            build(p)
-        except ConvolutionSpecError:
-            assume(False)  # padding-mode limits (reflect < size, …): rare
-        return p
+    def strategy(draw: Any) -> dict[str, Any]:
+        def draw_int(lo: int, hi: int) -> int:
+            return int(draw(st.integers(lo, hi)))
 
-    if not invalid:
-        return valid()
+        p = sample_params(draw_int, **limits)
+        assume(p is not None)
+        assert p is not None
+        return break_rule(p, draw_int, transposed) if invalid else p
 
-    @st.composite
-    def broken(draw: Any) -> InvalidParams:
-        p = dict(draw(valid()))
-        rules = _RULES if transposed else _CONV_RULES
-        rule = draw(st.sampled_from(rules))
-        n = len(p["stride"])
-        axis = draw(st.integers(0, n - 1))
-
-        def at(t: tuple[int, ...], v: int) -> tuple[int, ...]:
-            return (*t[:axis], v, *t[axis + 1 :])
-
-        ws, xs = list(p["weight_shape"]), list(p["input_shape"])
-        if rule == "stride must be positive":
-            p["stride"] = at(p["stride"], draw(st.integers(-2, 0)))
-        elif rule == "dilation must be positive":
-            p["dilation"] = at(p["dilation"], draw(st.integers(-2, 0)))
-        elif rule == "padding must not be negative":
-            b, a = p["padding"][axis]
-            p["padding"] = (*p["padding"][:axis], (-1 - b, a), *p["padding"][axis + 1 :])
-        elif rule == "groups must divide the channels":
-            c = ws[0]  # C_in (transposed) or C_out (forward): both must be divisible
-            g = draw(st.integers(2, c + 2).filter(lambda v: c % v != 0))
-            p["groups"] = g
-            if not transposed:
-                xs[0] = ws[1] * g  # keep the input consistent: only divisibility breaks
-        elif rule == "input channels must match the weight":
-            xs[0] += draw(st.sampled_from([-1, 1])) if xs[0] > 1 else 1
-        elif rule == "kernel_size must be positive":
-            ws[2 + axis] = 0
-        elif rule == "padding_mode must be known":
-            p["padding_mode"] = draw(st.sampled_from(["zero", "constant", "same", "Zeros"]))
-        elif rule == "one value per spatial axis":
-            p["stride"] = (*p["stride"], 1) if n > 1 or draw(st.booleans()) else (1, 1)
-        elif rule == "output_padding must be smaller than stride or dilation":
-            s, d = p["stride"][axis], p["dilation"][axis]
-            p["output_padding"] = at(p["output_padding"], max(s, d) + draw(st.integers(0, 2)))
-        elif rule == "the output must not be empty":
-            full = (
-                input_index(xs[1 + axis] - 1, ws[2 + axis] - 1, p["stride"][axis], p["dilation"][axis], 0) + 1
-            )
-            full += p["output_padding"][axis]
-            b = draw(st.integers(0, full))
-            p["padding"] = (*p["padding"][:axis], (b, full - b), *p["padding"][axis + 1 :])
-            p["padding_mode"] = "zeros"
-        elif rule == "the dilated kernel must fit in the padded input":
-            d = p["dilation"][axis]
-            ws[2 + axis] = max(ws[2 + axis], 2)
-            reach = input_index(0, ws[2 + axis] - 1, 1, d, 0) + 1
-            xs[1 + axis] = max(1, reach - 1 - sum(p["padding"][axis]))
-            if xs[1 + axis] + sum(p["padding"][axis]) >= reach:
-                p["padding"] = (*p["padding"][:axis], (0, 0), *p["padding"][axis + 1 :])
-                xs[1 + axis] = reach - 1
-            p["padding_mode"] = "zeros"
-        p["weight_shape"], p["input_shape"] = tuple(ws), tuple(xs)
-        out = InvalidParams(p)
-        out.rule = rule
-        return out
-
-    return broken()
+    return strategy()
