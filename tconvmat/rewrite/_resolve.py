@@ -120,9 +120,12 @@ def spec_from_attributes(
     pads = _ints(attributes, "pads", 2 * n, 0)
     group = int(attributes.get("group", 1))
     shape = attributes.get("output_shape")
-    target = None if shape is None else tuple(int(v) for v in shape)[-n:]
+    target = None if shape is None else tuple(int(v) for v in shape)
     if target is not None and len(target) != n:
-        raise RewriteError(f"output_shape must have {n} spatial entries; got output_shape={list(shape)}")
+        raise RewriteError(
+            f"output_shape must have {n} entries, the spatial sizes (ONNX Runtime refuses N and C in it); "
+            f"got output_shape={list(shape)}"
+        )
     crops: list[tuple[int, int]] = []
     for a in range(n):
         K, s, d = w[2 + a], stride[a], dilation[a]
