@@ -372,7 +372,9 @@ def test_old_weight_removed_shared_weight_kept(onnx: ModuleType, ort: ModuleType
     model = single(dict(strides=[2]))
     out = _rw().rewrite_model(model)
     assert "W" not in {t.name for t in out.graph.initializer}
-    assert "B" in {t.name for t in out.graph.initializer}
+    assert "B" in {t.name for t in out.graph.initializer}  # the Conv reads it
+    sub = _rw().rewrite_model(model, "subpixel")  # reads a bias repeated per phase instead
+    assert not {"W", "B"} & {t.name for t in sub.graph.initializer}
     # W also read by another node: kept
     model.graph.node.append(helper.make_node("Identity", ["W"], ["W_copy"]))
     model.graph.output.append(onnx.helper.make_tensor_value_info("W_copy", onnx.TensorProto.FLOAT, [2, 4, 3]))

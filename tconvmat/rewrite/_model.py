@@ -179,7 +179,7 @@ def rewrite(model: Any, to: Form = "conv") -> RewriteResult:
         new_nodes.extend(b.nodes)
         new_inits.extend(b.initializers)
         outcomes.append(outcome)
-        replaced.add(node.input[1])
+        replaced.update(node.input[1:3])  # dropped below if nothing reads them any more
     del graph.node[:]
     graph.node.extend(new_nodes)
     graph.initializer.extend(new_inits)
