@@ -39,7 +39,9 @@ from pathlib import Path
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads")
 parser.add_argument("--quick", action="store_true", help="scale 2 and fewer repeats")
-parser.add_argument("--scale", type=int, default=None, help="multiply channels and sizes (default 8; --quick: 2)")
+parser.add_argument(
+    "--scale", type=int, default=None, help="multiply channels and sizes (default 8; --quick: 2)"
+)
 ARGS = parser.parse_args()
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,7 +129,7 @@ def main() -> None:
         times = []
         for m in (model, forms["conv"], forms["subpixel"]):
             sess = ort.InferenceSession(m.SerializeToString(), options, providers=["CPUExecutionProvider"])
-            times.append(best_time(lambda sess=sess: sess.run(None, feed), repeat))
+            times.append(best_time(lambda sess=sess, feed=feed: sess.run(None, feed), repeat))
         t_orig, t_conv, t_sub = times
         macs = conv_macs(forms["conv"]) / conv_macs(forms["subpixel"])
         ratios[name] = (t_conv / t_sub, macs)

@@ -403,6 +403,10 @@ def test_rewrite_refusals(onnx: ModuleType) -> None:
         rw.rewrite_model(b"not a model")
     with pytest.raises(rw.RewriteError, match=r"node 'up': output_padding must be smaller"):
         rw.rewrite_model(single(dict(strides=[2], output_padding=[2])))
+    broken = single(dict(strides=[2]))
+    broken.graph.output[0].type.tensor_type.ClearField("shape")
+    with pytest.raises(rw.RewriteError, match=r"the model does not pass onnx\.checker: Field 'shape'"):
+        rw.rewrite_model(broken)
     assert issubclass(rw.RewriteError, ValueError)
 
 

@@ -128,6 +128,20 @@ def check_rewrite(
         ONNX Runtime cannot run the original model (the message is ONNX Runtime's).
     CheckFailed
         ONNX Runtime cannot run the rewritten model.
+
+    Examples
+    --------
+    >>> from onnx import TensorProto, helper, numpy_helper
+    >>> from tconvmat.rewrite import rewrite_model
+    >>> node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], strides=[3], auto_pad="SAME_UPPER")
+    >>> model = helper.make_model(helper.make_graph(
+    ...     [node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["N", 1, 4])],
+    ...     [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["N", 1, 12])],
+    ...     [numpy_helper.from_array(np.array([[[1.0, -2.0, 3.0, 1.0]]], np.float32), "W")]),
+    ...     opset_imports=[helper.make_opsetid("", 17)])
+    >>> check = check_rewrite(model, rewrite_model(model, "subpixel"), n=2, dims={"N": 3}, integers=True)
+    >>> check.differences, check.ok
+    ({'Y': 0.0}, True)
     """
     try:
         a = _session(original, threads)

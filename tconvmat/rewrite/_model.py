@@ -184,8 +184,22 @@ def rewrite(model: Any, to: Form = "conv") -> RewriteResult:
     graph.node.extend(new_nodes)
     graph.initializer.extend(new_inits)
     _drop_unused(graph, replaced)
-    onnx.checker.check_model(out)
+    try:
+        onnx.checker.check_model(out)
+    except onnx.checker.ValidationError as e:
+        try:
+            onnx.checker.check_model(model)
+        except onnx.checker.ValidationError as e0:
+            raise RewriteError(f"the model does not pass onnx.checker: {_first_line(e0)}") from None
+        raise RewriteError(
+            f"the rewritten model does not pass onnx.checker (a tconvmat bug): {_first_line(e)}"
+        ) from None
     return RewriteResult(out, tuple(outcomes))
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _subgraph_convtransposes(node: Any) -> list[str]:

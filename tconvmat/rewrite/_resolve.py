@@ -119,6 +119,8 @@ def spec_from_attributes(
     op = list(_ints(attributes, "output_padding", n, 0))
     pads = _ints(attributes, "pads", 2 * n, 0)
     group = int(attributes.get("group", 1))
+    if mode != "NOTSET" and "pads" in attributes:
+        raise RewriteError(f"pads cannot be used together with auto_pad={mode!r}; got pads={list(pads)}")
     shape = attributes.get("output_shape")
     target = None if shape is None else tuple(int(v) for v in shape)
     if target is not None and len(target) != n:
@@ -156,8 +158,6 @@ def spec_from_attributes(
             crops.append((0, 0))
         else:
             crops.append((pads[a], pads[n + a]))
-    if mode != "NOTSET" and "pads" in attributes:
-        raise RewriteError(f"pads cannot be used together with auto_pad={mode!r}; got pads={list(pads)}")
     # an unknown size: a nominal one, long enough for a non-empty output
     size = tuple(L if L is not None else 1 + pb + pe for L, (pb, pe) in zip(input_size, crops))
     return conv_transpose_spec(
