@@ -603,3 +603,30 @@ def test_cli_usage_errors(
     assert cli([a.format(d=d) for a in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message.format(d=d) in err[0], err
+
+
+def test_subgraph_node_is_left(onnx: ModuleType, ort: ModuleType) -> None:
+    """A ConvTranspose inside an If branch stays, and the weight it reads from outside is kept."""
+    from onnx import TensorProto, helper
+
+    model = single(dict(strides=[2]))
+    branch = lambda name: helper.make_graph(  # noqa: E731
+        [helper.make_node("ConvTranspose", ["X", "W"], [f"{name}_y"], name=f"{name}_up", strides=[2])],
+        name,
+        [],
+        [helper.make_tensor_value_info(f"{name}_y", TensorProto.FLOAT, [1, 4, 9])],
+    )
+    model.graph.input.append(helper.make_tensor_value_info("cond", TensorProto.BOOL, []))
+    model.graph.node.append(
+        helper.make_node(
+            "If", ["cond"], ["Z"], name="choose", then_branch=branch("a"), else_branch=branch("b")
+        )
+    )
+    model.graph.output.append(helper.make_tensor_value_info("Z", TensorProto.FLOAT, [1, 4, 9]))
+    result = _rw().rewrite(model, "subpixel")
+    assert [(o.node, o.form) for o in result.rewritten] == [("up", "subpixel")]
+    assert sorted(o.node for o in result.left) == ["a_up", "b_up"]
+    assert result.left[0].note == "inside a subgraph of If 'choose'"
+    assert "W" in {t.name for t in result.model.graph.initializer}
+    check = _rw().check_rewrite(model, result.model, n=2, integers=True)
+    assert check.differences == {"Y": 0.0, "Z": 0.0}
