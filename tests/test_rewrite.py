@@ -188,6 +188,31 @@ def test_torch_model(torch: ModuleType, onnx: ModuleType, ort: ModuleType, name:
         assert "share the factor 2" in result.rewritten[2].note
 
 
+@pytest.mark.parametrize("name", ("dcgan_dynamic_batch", "vocoder_dynamic_time", "decoder"))
+def test_torch_model_dynamo_exporter(torch: ModuleType, onnx: ModuleType, ort: ModuleType, name: str) -> None:
+    """PyTorch's default (torch.export-based) exporter, opset 20 here: needs onnxscript."""
+    oracle("onnxscript")
+    from torch.export import Dim
+
+    module, x, dyn = torch_models(torch)[name]
+    shapes = None
+    if dyn:
+        axes = {0: Dim("batch", min=1, max=64)}
+        if 2 in dyn["x"]:
+            axes[2] = Dim("time", min=2, max=4096)
+        shapes = (axes,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = torch.onnx.export(module, (x,), dynamo=True, dynamic_shapes=shapes, verbose=False).model_proto
+    assert "ConvTranspose" in _ops(model)
+    for to in FORMS:
+        out = _rewrite_quietly(model, to)
+        assert "ConvTranspose" not in _ops(out)
+        _valid(onnx, out)
+        check = _rw().check_rewrite(model, out, n=2, dims={"batch": 3, "time": 11})
+        assert check.ok, check
+
+
 @pytest.mark.parametrize("to", FORMS)
 @pytest.mark.parametrize("name", ("decoder", "vocoder_dynamic_time", "volume", "dcgan_dynamic_batch"))
 def test_torch_model_exact(torch: ModuleType, onnx: ModuleType, ort: ModuleType, name: str, to: str) -> None:
