@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..matrix import conv_matrix, conv_transpose_matrix
-from ..spec import ConvSpec, ConvTransposeSpec
+from ..spec import ConvSpec, ConvTransposeSpec, shape_arithmetic
 from ..spec import format_tuple as fmt_tuple
 from ._args import Problem
 
@@ -117,22 +117,8 @@ def num(v: Any) -> str:
 
 
 def shape_text(spec: ConvSpec | ConvTransposeSpec) -> str:
-    """The output-shape arithmetic with the numbers filled in, per axis."""
-    lines = []
-    transposed = isinstance(spec, ConvTransposeSpec)
-    if transposed:
-        lines.append("L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1")
-    else:
-        lines.append("L_out = ⌊(L_in + p_before + p_after − d·(K − 1) − 1) / s⌋ + 1")
-    for a in range(spec.ndim):
-        L, K, s, d = spec.input_size[a], spec.kernel_size[a], spec.stride[a], spec.dilation[a]
-        pb, pa = spec.padding[a]
-        out = spec.output_size[a]
-        if isinstance(spec, ConvTransposeSpec):
-            op = spec.output_padding[a]
-            lines.append(f"axis {a}: ({L} − 1)·{s} − {pb} − {pa} + {d}·({K} − 1) + {op} + 1 = {out}")
-        else:
-            lines.append(f"axis {a}: ⌊({L} + {pb} + {pa} − {d}·({K} − 1) − 1) / {s}⌋ + 1 = {out}")
+    """The output-shape arithmetic with the numbers filled in, per axis (:func:`~tconvmat.spec.shape_arithmetic`)."""
+    lines = shape_arithmetic(spec)
     lines.append(f"output shape (C_out, *L_out) = {fmt_tuple(spec.output_shape)}")
     return "\n".join(lines)
 

@@ -6,13 +6,13 @@ import argparse
 import math
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
-from ..ops import conv, equivalent_conv
+from ..ops import equivalent_conv
 from ..spec import ConvTransposeSpec
-from ..testing import IdentityCheck, IdentityReport, _check
+from ..testing import ORACLES, IdentityCheck, IdentityReport, check_identities
 from ._args import Command, Problem, UsageError, add_params, positive, problem_from_args, symbolic_module
 from ._render import WIDTH, fmt_array, fmt_tuple, grid, heading, indent, params_text, shape_text
 from .prove import write_proof
@@ -23,10 +23,10 @@ def _flipped_story(problem: Problem) -> str:
     assert isinstance(spec, ConvTransposeSpec)
     kw = {k: v for k, v in problem.kwargs.items() if k != "padding_mode"}
     eq = equivalent_conv(problem.weight, spec.input_shape, **kw)
-    from ..ops import _upsample
+    from .._core import upsample
     from ..padding import pad
 
-    up = _upsample(problem.x, eq.upsample)
+    up = upsample(problem.x, eq.upsample)
     padded = pad(up, eq.pads, "zeros")
     small = spec.ndim == 1 and padded.size <= 64
 
@@ -57,183 +57,34 @@ def _flipped_story(problem: Problem) -> str:
     return "\n".join(lines)
 
 
-def _agree(expected: np.ndarray, got: np.ndarray) -> bool:
-    if expected.shape != got.shape:
-        return False
-    if expected.dtype.kind in "iu" and got.dtype.kind in "iu":
-        return bool(np.array_equal(expected, got))
-    return bool(np.allclose(expected, got, rtol=1e-10, atol=1e-9))
+CHECKS = {
+    "matrix": ("Cᵀx (sparse matrix)", "multiply by the transpose of the matrix C above"),
+    "flipped": ("flipped-kernel convolution", "the stride-1 convolution of steps 1–4"),
+    "dot": ("adjoint: ⟨conv(u), x⟩ = ⟨u, Cᵀx⟩", "the forward convolution is its transpose"),
+    "subpixel": ("sub-pixel decomposition", "s^N small convolutions, interleaved"),
+    "symbolic": ("symbolic expressions", "the formulas y[j] = … with the numbers put in"),
+    "torch": ("PyTorch", "torch.nn.functional.conv_transpose*d"),
+    "torch_vjp": ("PyTorch autograd VJP", "the gradient of the forward convolution"),
+    "onnx": ("ONNX reference", "onnx.reference's ConvTranspose"),
+}
+"""Each check of :func:`tconvmat.testing.check_identities` as the command names it, and what it means."""
 
 
 def run_checks(problem: Problem) -> list[IdentityCheck]:
-    """Every identity on this problem: routes, adjointness, sub-pixel, symbolic, oracles."""
+    """Every identity on this problem (:func:`tconvmat.testing.check_identities` with the
+    oracles), named as the command names them, in the command's order."""
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
-    x, w, kw = problem.x, problem.weight, problem.kwargs
-    ref = problem.apply("scatter")
-    rng = np.random.default_rng(0)
-
-    def matrix() -> bool:
-        return _agree(ref, (x.reshape(-1) @ problem.matrix()).reshape(ref.shape))
-
-    def flipped() -> bool:
-        return _agree(ref, problem.apply("flipped"))
-
-    def adjoint() -> bool:
-        fwd = spec.adjoint
-        u = rng.integers(-5, 6, fwd.input_shape)
-        conv_kw = {k: v for k, v in kw.items() if k not in ("output_padding", "output_size")}
-        cu = conv(u, w, **conv_kw)[(slice(None), *(slice(0, n) for n in spec.input_size))]
-        return (
-            int(np.sum(cu * x)) == int(np.sum(u * ref))
-            if ref.dtype.kind in "iu"
-            else bool(np.isclose(np.sum(cu * x), np.sum(u * ref)))
-        )
-
-    def subpixel() -> bool | str:
-        if spec.padding_mode != "zeros":
-            return "zeros padding only"
-        from ..identities import subpixel as decompose
-
-        sub_kw = {k: v for k, v in kw.items() if k not in ("padding_mode", "output_size")}
-        sub_kw["output_padding"] = spec.output_padding
-        return _agree(ref, decompose(w, spec.input_shape, **sub_kw).apply(x))
-
-    def symbolic() -> bool | str:
-        if math.prod(spec.output_shape) * math.prod(spec.kernel_size) > 20000:
-            return "too large to expand symbolically"
-        try:
-            sym = symbolic_module()
-            ys = np.asarray(sym.conv_transpose_expressions(x, w, **kw))
-        except (UsageError, AttributeError):
-            return "tconvmat.symbolic unavailable"
-        return _agree(ref, ys.astype(ref.dtype))
-
-    return [
-        _check("Cᵀx (sparse matrix)", matrix),
-        _check("flipped-kernel convolution", flipped),
-        _check("adjoint: ⟨conv(u), x⟩ = ⟨u, Cᵀx⟩", adjoint),
-        _check("sub-pixel decomposition", subpixel),
-        _check("symbolic expressions", symbolic),
-        _check("PyTorch", lambda: _torch_check(problem, ref)),
-        _check("PyTorch autograd VJP", lambda: _torch_vjp_check(problem, ref)),
-        _check("ONNX reference", lambda: _onnx_check(problem, ref)),
-    ]
-
-
-def _torch_module() -> Any:
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def _torch_check(problem: Problem, reference: np.ndarray) -> bool | str:
-    spec = problem.spec
-    if spec.ndim > 3:
-        return "PyTorch has no convolution past 3-d"
-    if spec.padding_mode != "zeros" and problem.transposed:
-        return "PyTorch has no padding modes for ConvTranspose"
-    if any(pb != pa for pb, pa in spec.padding):
-        return "asymmetric padding: PyTorch cannot express it"
-    torch = _torch_module()
-    if torch is None:
-        return "torch not installed"
-    F = torch.nn.functional
-    x = torch.from_numpy(problem.x.astype(np.float64))[None]
-    w = torch.from_numpy(problem.weight.astype(np.float64))
-    p = tuple(pb for pb, _ in spec.padding)
-    with torch.no_grad():
-        if isinstance(spec, ConvTransposeSpec):
-            f = getattr(F, f"conv_transpose{spec.ndim}d")
-            y = f(
-                x,
-                w,
-                stride=spec.stride,
-                padding=p,
-                output_padding=spec.output_padding,
-                groups=spec.groups,
-                dilation=spec.dilation,
-            )
-        else:
-            if spec.padding_mode != "zeros":
-                pads = [v for pair in reversed(spec.padding) for v in pair]
-                x, p = F.pad(x, pads, mode=spec.padding_mode), (0,) * spec.ndim
-            f = getattr(F, f"conv{spec.ndim}d")
-            y = f(x, w, stride=spec.stride, padding=p, dilation=spec.dilation, groups=spec.groups)
-    return _agree(reference.astype(np.float64), y[0].numpy())
-
-
-def _torch_vjp_check(problem: Problem, reference: np.ndarray) -> bool | str:
-    """The transposed convolution is the VJP of the padded forward convolution."""
-    spec = problem.spec
-    assert isinstance(spec, ConvTransposeSpec)
-    if spec.ndim > 3:
-        return "PyTorch has no convolution past 3-d"
-    torch = _torch_module()
-    if torch is None:
-        return "torch not installed"
-    F = torch.nn.functional
-    fwd = spec.adjoint
-    z = torch.zeros((1, *fwd.input_shape), dtype=torch.float64, requires_grad=True)
-    mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
-    zp = F.pad(z, [v for pair in reversed(spec.padding) for v in pair], mode=mode)
-    y = getattr(F, f"conv{spec.ndim}d")(
-        zp,
-        torch.from_numpy(problem.weight.astype(np.float64)),
-        stride=spec.stride,
-        dilation=spec.dilation,
-        groups=spec.groups,
+    report = check_identities(
+        weight_shape=spec.weight_shape,
+        input_shape=spec.input_shape,
+        x=problem.x,
+        weight=problem.weight,
+        oracles=ORACLES,
+        **spec.kwargs(),
     )
-    g = torch.zeros_like(y)
-    g[(0, slice(None), *(slice(0, n) for n in spec.input_size))] = torch.from_numpy(
-        problem.x.astype(np.float64)
-    )
-    (grad,) = torch.autograd.grad(y, z, g)
-    return _agree(reference.astype(np.float64), grad[0].numpy())
-
-
-ONNX_MAX_WORK = 2**18
-"""Largest ``C_in · ∏L · ∏K`` the explain/verify checks hand to ``onnx.reference`` (~1 s)."""
-
-
-def _onnx_check(problem: Problem, reference: np.ndarray) -> bool | str:
-    spec = problem.spec
-    assert isinstance(spec, ConvTransposeSpec)
-    if spec.padding_mode != "zeros":
-        return "ONNX has no padding modes"
-    if spec.groups > 1:
-        return "the ONNX reference implementation mishandles groups > 1"
-    if any(op >= s for op, s in zip(spec.output_padding, spec.stride)):
-        return "the ONNX reference implementation mishandles output_padding ≥ stride"
-    work = spec.in_channels * math.prod(spec.input_size) * math.prod(spec.kernel_size)
-    if work > ONNX_MAX_WORK:  # its col2im is a Python loop: ~5 µs per element
-        return f"too large: {work:,} products"
-    try:
-        from onnx import TensorProto, helper
-        from onnx.reference import ReferenceEvaluator
-    except ImportError:
-        return "onnx not installed"
-    node = helper.make_node(
-        "ConvTranspose",
-        ["X", "W"],
-        ["Y"],
-        strides=list(spec.stride),
-        dilations=list(spec.dilation),
-        pads=[pb for pb, _ in spec.padding] + [pa for _, pa in spec.padding],
-        group=spec.groups,
-        output_padding=list(spec.output_padding),
-        kernel_shape=list(spec.kernel_size),
-    )
-    value = [helper.make_tensor_value_info(n, TensorProto.DOUBLE, None) for n in ("X", "W", "Y")]
-    model = helper.make_model(
-        helper.make_graph([node], "t", value[:2], value[2:]), opset_imports=[helper.make_opsetid("", 17)]
-    )
-    (y,) = ReferenceEvaluator(model).run(
-        None, {"X": problem.x.astype(np.float64)[None], "W": problem.weight.astype(np.float64)}
-    )
-    return _agree(reference.astype(np.float64), np.asarray(y)[0])
+    by_key = {c.key: c for c in report.checks}
+    return [replace(by_key[key], name=name) for key, (name, _) in CHECKS.items() if key in by_key]
 
 
 def check_lines(checks: Sequence[IdentityCheck]) -> str:

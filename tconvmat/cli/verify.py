@@ -8,36 +8,33 @@ import sys
 import numpy as np
 
 from ..spec import ConvolutionSpecError
+from ..testing import random_params
 from ._args import Command, Parser, UsageError, add_params, positive, problem_from_args
 from ._render import describe
 from .explain import run_checks
 
 
 def random_args(rng: np.random.Generator, base: argparse.Namespace) -> argparse.Namespace:
-    """A random valid parameter set (resampled until the spec validates)."""
+    """A random valid parameter set (:func:`tconvmat.testing.random_params`) as command-line values."""
     while True:
-        nd = int(rng.integers(1, 4))
-        g = int(rng.integers(1, 3))
-        K = [int(v) for v in rng.integers(1, 4, nd)]
-        s = [int(v) for v in rng.integers(1, 4, nd)]
-        d = [int(v) for v in rng.integers(1, 3, nd)]
-        size = [int(v) for v in rng.integers(1, {1: 7, 2: 5, 3: 4}[nd], nd)]
-        op = [int(rng.integers(0, max(a, b))) for a, b in zip(s, d)]
-        p = [int(rng.integers(0, dd * (k - 1) + 2)) for dd, k in zip(d, K)]
+        p = random_params(
+            rng,
+            max_size={1: 6, 2: 4, 3: 3},
+            padding_modes=("zeros", "zeros", "reflect", "replicate", "circular"),
+            max_groups=2,
+            max_channels=2,
+            asymmetric=rng.integers(0, 3) == 0,  # PyTorch checks the symmetric two thirds
+        )
+        c_in, c_out_g, *kernel = p["weight_shape"]
         ns = argparse.Namespace(**vars(base))
-        ns.in_channels = g * int(rng.integers(1, 3))
-        ns.out_channels = g * int(rng.integers(1, 3))
-        ns.groups = g
-        ns.kernel_size = ",".join(map(str, K))
-        ns.stride = ",".join(map(str, s))
-        ns.dilation = ",".join(map(str, d))
-        if rng.integers(0, 3) == 0:
-            ns.padding = ",".join(f"{a}:{int(rng.integers(0, a + 2))}" for a in p)
-        else:
-            ns.padding = ",".join(map(str, p))
-        ns.padding_mode = str(rng.choice(["zeros", "zeros", "reflect", "replicate", "circular"]))
-        ns.output_padding = ",".join(map(str, op))
-        ns.input_size = ",".join(map(str, size))
+        ns.in_channels, ns.out_channels, ns.groups = c_in, c_out_g * p["groups"], p["groups"]
+        ns.kernel_size = ",".join(map(str, kernel))
+        ns.stride = ",".join(map(str, p["stride"]))
+        ns.dilation = ",".join(map(str, p["dilation"]))
+        ns.padding = ",".join(f"{b}:{a}" for b, a in p["padding"])
+        ns.padding_mode = p["padding_mode"]
+        ns.output_padding = ",".join(map(str, p["output_padding"]))
+        ns.input_size = ",".join(map(str, p["input_shape"][1:]))
         ns.output_size = None
         ns.weight = f"random:{int(rng.integers(1 << 30))}"
         ns.input = f"random:{int(rng.integers(1 << 30))}"
