@@ -655,3 +655,10 @@ def test_subgraph_node_is_left(onnx: ModuleType, ort: ModuleType) -> None:
     assert "W" in {t.name for t in result.model.graph.initializer}
     check = _rw().check_rewrite(model, result.model, n=2, integers=True)
     assert check.differences == {"Y": 0.0, "Z": 0.0}
+
+
+def test_output_shape_with_dynamic_size_is_left(onnx: ModuleType) -> None:
+    result = _rw().rewrite(single(dict(strides=[2], output_shape=[8]), L=("T",)), "conv")
+    assert result.left[0].note == (
+        "output_shape=[8] needs the input's spatial size, which is unknown (dynamic): left as ConvTranspose"
+    )

@@ -186,9 +186,10 @@ def subpixel_form(
 ) -> str:
     """The polyphase form: stride-1 ``Conv`` per phase group, then an interleave and a crop.
 
-    On an axis with ``d = 1`` (or ``s = 1``) all ``s`` phases share one ``Conv``: each
-    phase's taps sit at their offset in a kernel of ``⌈…⌉`` taps, the phases are output
-    channels ``c·∏s + φ``.  On an axis with ``d > 1`` coprime with ``s`` each phase gets
+    On an axis with ``d = 1`` (or ``s = 1``) all ``s`` phases share one ``Conv``: with
+    the common left pad ``P = max_φ before_φ``, phase ``φ``'s taps start at position
+    ``P − before_φ`` of a kernel long enough for every phase (``⌈K/s⌉`` taps when ``s``
+    divides ``K``), and the phases are the output channels ``c·∏s + φ``.  On an axis with ``d > 1`` coprime with ``s`` each phase gets
     its own ``Conv`` (dilation ``d``) and the outputs are concatenated.  Every phase
     output has ``Q = ⌈F/s⌉`` positions (``F`` the uncropped length); the interleave
     (``DepthToSpace`` for 2-D equal strides, else ``Reshape``/``Transpose``/``Reshape``)

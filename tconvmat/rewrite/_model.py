@@ -256,12 +256,12 @@ def _replace(
     attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
     n = W.ndim - 2
     size = _spatial(shapes, x, n)
-    try:
-        spec = spec_from_attributes(W.shape, size, attrs)
-    except RewriteError as e:
-        if "unknown (dynamic)" in str(e):
-            raise _Leave(f"{e}: left as ConvTranspose") from None
-        raise
+    if "output_shape" in attrs and None in size:
+        raise _Leave(
+            f"output_shape={list(attrs['output_shape'])} needs the input's spatial size, which is unknown "
+            f"(dynamic): left as ConvTranspose"
+        )
+    spec = spec_from_attributes(W.shape, size, attrs)
     static = all(v is not None for v in size)
     bias_value = None if bname is None else _constant(bname, inits, graph_inputs, constants)
     form: Form = to
