@@ -598,7 +598,7 @@ def _documents(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=8, deadline=None)
 @given(_documents())
 def test_random_documents_compile(
-    symbolic: ModuleType, tmp_path_factory: pytest.TempPathFactory, kw: dict[str, Any]
+    tmp_path_factory: pytest.TempPathFactory, kw: dict[str, Any]
 ) -> None:
     try:
         conv_transpose_spec(

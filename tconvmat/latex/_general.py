@@ -25,7 +25,7 @@ class Appendix:
     rows: list[tuple[str, str, Step]] = field(default_factory=list)
 
     def add(self, d: Derivation, n: int, step: Step) -> str:
-        label = f"{d.name}:{n}"
+        label = str(len(self.rows) + 1)
         self.rows.append((label, d.title, step))
         return label
 
@@ -41,9 +41,8 @@ class Appendix:
                 items.append(r"\paragraph{" + maths_prose(title) + "}")
                 items.append(r"\begin{enumerate}\setlength{\itemsep}{0pt}")
                 last_title = title
-            n = label.rsplit(":", 1)[1]
             items.append(
-                rf"\item[{n}.]\label{{chk:{label}}}"
+                rf"\item[A.{label}]"
                 + f"\\textit{{{_standing_word(step)}.}} "
                 + r"\texttt{\small "
                 + _code(step.check)
@@ -70,7 +69,7 @@ def _standing_word(step: Step) -> str:
 
 
 def _mark(step: Step, label: str) -> str:
-    ref = rf"~(\ref{{chk:{label}}})"
+    ref = rf"~(A.{label})"
     if step.kind == "cited":
         return (
             r"\emph{By the result cited.}" if step.standing == "verified" else r"\textbf{Cited, not proved.}"

@@ -90,21 +90,21 @@ def output_length() -> Derivation:
             name="L_out",
         ),
         prove(
-            sympy.Eq(length.subs({pb: P.p, pa: P.p}), torch_doc),
+            sympy.Eq(P.L_out, torch_doc, evaluate=False),
             "with p_before = p_after = p this is the formula of PyTorch's documentation",
             "verify_equal against the formula typed from PyTorch's ConvTranspose1d documentation",
             verify_equal(length.subs({pb: P.p, pa: P.p}), torch_doc),
             name="pytorch",
         ),
         prove(
-            sympy.Eq(length.subs({L: i_, K: k_, d: 1, op: a_, pb: P.p, pa: P.p}), dv),
+            sympy.Eq(sympy.Symbol("o'"), dv, evaluate=False),
             "and with d = 1, i' = L_in, k = K, a = op it is Dumoulin and Visin's o' = s(i' − 1) + a + k − 2p",
             "verify_equal against relationship 14 of Dumoulin & Visin, typed from the paper",
             verify_equal(length.subs({L: i_, K: k_, d: 1, op: a_, pb: P.p, pa: P.p}), dv),
             name="dumoulin_visin",
         ),
         prove(
-            sympy.Eq(slip - length.subs({pb: P.p, pa: P.p}), s),
+            sympy.Eq(sympy.Symbol("slip") - P.L_out, s, evaluate=False),
             "the common slip L_in·s in place of (L_in − 1)·s is s too long: the last copy starts at (L_in − 1)·s",
             "verify_equal(slip − L_out, s)",
             verify_equal(slip - length.subs({pb: P.p, pa: P.p}), s),
@@ -216,7 +216,9 @@ def matrix_element() -> Derivation:
             name="unit",
         ),
         prove(
-            sympy.Eq(at_r0, sympy.Piecewise((_w(P.k) * _x(q), sympy.And(q >= 0, q < L)), (0, True))),
+            sympy.Eq(
+                sympy.Symbol("T_k"), sympy.Piecewise((_w(P.k) * _x(q), sympy.And(q >= 0, q < L)), (0, True))
+            ),
             "which is the element formula's term at n = s·q (SymPy evaluates Mod(s·q, s) = 0)",
             "substitute j = s·q − p + k·d into the formula's Piecewise; compare (==)",
             at_r0 == sympy.Piecewise((_w(P.k) * _x(q), sympy.And(q >= 0, q < L)), (0, True)),

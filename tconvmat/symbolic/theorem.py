@@ -263,8 +263,9 @@ def flipped_kernel() -> Derivation:
         ),
         prove(
             sympy.Eq(
-                one.v_len[0] - 1 - one.reads[0],
-                (one.y_len[0] - 1 - A["j"]) + A["d"] * (A["K"] - 1 - A["kappa"]),
+                sympy.Symbol("n_v") - 1 - one.reads[0],
+                sympy.Add(L_out - 1 - A["j"], A["d"] * (A["K"] - 1 - A["kappa"]), evaluate=False),
+                evaluate=False,
             ),
             "every read stays inside v: j + κ·d ≥ 0, and the room left after it is (L_out − 1 − j) + d·(K − 1 − κ) ≥ 0, "
             "so no pad beyond P_l, P_r is read, and a negative pad only crops",
