@@ -597,9 +597,7 @@ def _documents(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=8, deadline=None)
 @given(_documents())
-def test_random_documents_compile(
-    tmp_path_factory: pytest.TempPathFactory, kw: dict[str, Any]
-) -> None:
+def test_random_documents_compile(tmp_path_factory: pytest.TempPathFactory, kw: dict[str, Any]) -> None:
     try:
         conv_transpose_spec(
             kw["weight_shape"],
