@@ -445,7 +445,7 @@ def test_prove_writes_a_complete_document(capsys, tmp_path):
     assert code == 0 and err == f"wrote {path}\n"
     tex = path.read_text()
     assert tex.startswith("%") and "\\documentclass" in tex and tex.rstrip().endswith("\\end{document}")
-    assert "Verified by SymPy" in tex
+    assert "Checked by SymPy" in tex
     code, out, _ = run(capsys, "prove", *LEARNER, "--stride", "2")  # stdout by default
     assert out == tex or out == tex + "\n"
 
@@ -589,7 +589,7 @@ def test_output_files_are_announced_and_complete(capsys, tmp_path):
 
 def test_explain_builds_only_the_expressions_it_shows(capsys, monkeypatch):
     """A 16×16, 3→4-channel explain makes 12 SymPy expressions, not 4·33·33."""
-    import tconvmat.symbolic as sym
+    import tconvmat.symbolic.expressions as sym
 
     made = []
     real = sym._sum_by

@@ -6,9 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -19,9 +18,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import tconvmat as tcm
-from tconvmat import latex
-from tconvmat.latex import _builder, _fragments, _pictures
+from tconvmat import latex, symbolic
+from tconvmat.latex import _builder, _pictures
+from tconvmat.latex._printer import human
 from tconvmat.spec import ConvolutionSpecError, conv_transpose_output_length, conv_transpose_spec
+from tconvmat.symbolic import Derivation, Step
 
 from .conftest import REQUIRE_ORACLES
 
@@ -31,41 +32,19 @@ X1 = np.array([[1, 1]])
 
 
 # ---------------------------------------------------------------------------
-# Stand-ins for tconvmat.symbolic's Step / Derivation (contract: /tmp/contract.md)
+# A small derivation made of real symbolic steps
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FakeStep:
-    statement: sympy.Basic
-    justification: str
-    check: str
-    verified: bool
-
-
-@dataclass(frozen=True)
-class FakeDerivation:
-    name: str
-    title: str
-    statement: sympy.Basic
-    steps: tuple[FakeStep, ...]
-
-    @property
-    def verified(self) -> bool:
-        return all(s.verified for s in self.steps)
-
-
-def _fake_derivation() -> FakeDerivation:
+def _demo_derivation() -> Derivation:
     a, b = sympy.symbols("a b", integer=True)
     x = sympy.IndexedBase("x")
     steps = (
-        FakeStep(
-            sympy.Eq((a + b) ** 2, a**2 + 2 * a * b + b**2), "expand κ − 1 ≤ 50% & {x}_#", "expand", True
-        ),
-        FakeStep(sympy.Le(a, a + b**2, evaluate=False), "because b² ≥ 0", "not attempted", False),
-        FakeStep(sympy.Eq(x[a], x[a], evaluate=False), "trivially", "structural equality", True),
+        Step(sympy.Eq((a + b) ** 2, a**2 + 2 * a * b + b**2), "expand κ − 1 ≤ 50% & {x}_#", "expand", True),
+        Step(sympy.Le(a, a + b**2, evaluate=False), "because b² ≥ 0", "not attempted", False, "argued"),
+        Step(sympy.Eq(x[a], x[a], evaluate=False), "trivially", "definition", False, "definition"),
     )
-    return FakeDerivation("demo", "A demo", steps[0].statement, steps)
+    return Derivation("demo", "A demo", steps[0].statement, steps)
 
 
 # ---------------------------------------------------------------------------
@@ -87,7 +66,7 @@ def test_tex_modes_and_repr_latex() -> None:
     m = latex.matrix(np.eye(2, dtype=int))
     assert isinstance(m, latex.Tex) and isinstance(m, str) and m.mode == "math"
     assert m._repr_latex_() == "$\\displaystyle " + m + "$"
-    d = latex.derivation(_fake_derivation())
+    d = latex.derivation(_demo_derivation())
     assert d.mode == "display" and d._repr_latex_() == str(d)
     assert latex.scatter_picture([1], [1])._repr_latex_() is None  # TikZ: MathJax cannot show it
     with pytest.raises(ValueError, match="mode"):
@@ -178,16 +157,20 @@ def test_learner_y_golden() -> None:
         latex.transpose_product(C, X1, [1, 1, 2, 1, 2])
 
 
-def test_learner_length_formula_golden(symbolic: ModuleType) -> None:
+def test_learner_length_formula_golden() -> None:
     L, K, s, p, d, op = sympy.symbols("L K s p d op", integer=True)
     length = conv_transpose_output_length(L, K, s, p, p, d, op)
     assert latex.Tex(sympy.latex(length)) == r"d \left(K - 1\right) + op - 2 p + s \left(L - 1\right) + 1"
     # the lemma as the proof document states it, and its value for the learner's example
     lemma = symbolic.derivation("output_length").statement
-    assert _fragments._latex(lemma) == r"L_{out} = K d - d + op - 2 p + s \left(L_{in} - 1\right) + 1"
+    assert human(lemma) == (
+        r"L_{\mathrm{out}} = \left(L_{\mathrm{in}} - 1\right) s - p_{\mathrm{before}} - p_{\mathrm{after}}"
+        r" + d \left(K - 1\right) + \mathrm{op} + 1"
+    )
+    assert human(symbolic.flipped_pads(asymmetric=True)[0]) == r"d \left(K - 1\right) - p_{\mathrm{before}}"
     tex = latex.proof_document(weight=W1, x=X1, stride=2)
-    assert r"L_{\mathrm{out}} = 5 \quad (L_{in} = 2,\ K = 3,\ s = 2,\ d = 1,\ op = 0,\ p = 0)" in tex
-    assert "y = " + latex.vector([1, 1, 2, 1, 1], row=True) + " ." in tex  # the learner's answer
+    assert r"L_{\mathrm{out}} &= (2 - 1) \cdot 2 - 0 - 0 + 1 \cdot (3 - 1) + 0 + 1 = 5" in tex
+    assert "y[0] = " + latex.vector([1, 1, 2, 1, 1], row=True) in tex  # the learner's answer
 
 
 def test_symbolic_matrix_and_expressions() -> None:
@@ -254,22 +237,31 @@ def test_wide_matrix_compiles_without_maxmatrixcols() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_derivation_renderer_with_stand_in() -> None:
-    d = _fake_derivation()
+def test_derivation_renderer() -> None:
+    d = _demo_derivation()
     tex = latex.derivation(d)
     lines = tex.split("\n")
     assert lines[0] == r"\begin{align*}" and lines[-1] == r"\end{align*}"
     body = lines[1:-1]
     assert len(body) == 6  # per step: its justification (\intertext, wraps), then its statement
     assert body[0].startswith(r"\intertext{expand ") and body[0].endswith(r"[verified by SymPy]}")
-    assert r"\ensuremath{\kappa}" in body[0] and r"50\%" in body[0] and r"\{x\}\_\#" in body[0]
+    assert r"\(\kappa - 1 \le\)" in body[0] and r"50\%" in body[0] and r"\{x\}\_\#" in body[0]
     assert body[1] == r"\left(a + b\right)^{2} &= a^{2} + 2 a b + b^{2} \\"
     assert "[NOT verified by SymPy]" in body[2] and r"a &\leq a + b^{2}" in body[3]
-    assert body[5] == r"{x}_{a} &= {x}_{a}"
+    assert "[definition]" in body[4] and body[5] == r"x\left[a\right] &= x\left[a\right]"
     checked = latex.derivation(d, show_check=True)
     assert "[verified by SymPy: expand]" in checked and "[NOT verified by SymPy: not attempted]" in checked
     renamed = latex.derivation(d, symbol_names={"x": r"\xi"})
-    assert r"{\xi}_{a}" in renamed
+    assert r"\xi\left[a\right]" in renamed
+
+
+def test_failed_check_is_marked() -> None:
+    a = sympy.Symbol("a")
+    bad = Derivation(
+        "bad", "Bad", sympy.Eq(a, a + 1), (Step(sympy.Eq(a, a + 1), "wrong", "verify_equal", False),)
+    )
+    assert "[SymPy check FAILED]" in latex.derivation(bad)
+    assert not bad.verified
 
 
 # ---------------------------------------------------------------------------
@@ -366,43 +358,25 @@ def test_sparsity_taps(torch: ModuleType) -> None:
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def symbolic() -> ModuleType:
-    """The symbolic layer, whose derivations the proof document renders."""
-    mod = pytest.importorskip("tconvmat.symbolic")
-    if not callable(getattr(mod, "derivation", None)):
-        pytest.skip("tconvmat.symbolic has no derivation() yet")
-    return mod
-
-
-def test_real_derivations_render(symbolic: ModuleType) -> None:
+def test_real_derivations_render() -> None:
     for name in ("output_length", "matrix_element", "flipped_kernel", "round_trip"):
         d = symbolic.derivation(name)
         tex = latex.derivation(d)
         lines = tex.split("\n")[1:-1]
         assert len(lines) == 2 * len(d.steps)  # per step: justification and mark, then statement
         for n, step in enumerate(d.steps):
-            one = latex.derivation(SimpleNamespace(steps=(step,), statement=None)).split("\n")[1:-1]
+            one = latex.derivation(Derivation("one", "one", step.statement, (step,))).split("\n")[1:-1]
             assert lines[2 * n] == one[0] and lines[2 * n + 1].startswith(one[1])
-            mark = "[verified by SymPy]" if step.verified else "[NOT verified by SymPy]"
-            mark = f"[{step.kind}]" if step.kind in ("definition", "cited") else mark
+            mark = {"verified": "[verified by SymPy]", "definition": "[definition]"}[step.standing]
+            mark = "[cited]" if step.kind == "cited" else mark
             assert lines[2 * n].endswith(mark + "}")
         assert d._repr_latex_() == str(tex)  # how Derivation shows in Jupyter
-    # the printer's conveniences on the real statements: Iverson brackets, primes, renaming
     element = latex.derivation(symbolic.derivation("matrix_element"), symbol_names={"x": r"\xi"})
-    assert r"\left[j = d k + i s - p\right]" in element and r"{\xi}{\left(i \right)}" in element
-    assert "{w'}{\\left(\\kappa \\right)}" in latex.derivation(symbolic.derivation("flipped_kernel"))
+    assert r"{\xi}\left(i\right)" in element and r"\delta\left(" in element
+    assert r"W'\left[" in latex.derivation(symbolic.derivation("flipped_kernel"))
 
 
-def test_proof_document_without_symbolic_layer(monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = ModuleType("tconvmat.symbolic")
-    monkeypatch.setitem(sys.modules, "tconvmat.symbolic", empty)
-    monkeypatch.setattr(tcm, "symbolic", empty, raising=False)
-    with pytest.raises(ImportError, match=r"tconvmat\.symbolic\.derivation"):
-        latex.proof_document()
-
-
-def test_proof_document_content(symbolic: ModuleType) -> None:
+def test_proof_document_content() -> None:
     tex = latex.proof_document(weight_shape=(1, 1, 3), input_shape=(1, 2), stride=2)
     assert tex.startswith("% Generated by tconvmat") and tex.rstrip().endswith(r"\end{document}")
     # default data 1, 2, 3 and 1, 2: C and y = Cᵀx = [1, 2, 5, 4, 6]
@@ -410,23 +384,22 @@ def test_proof_document_content(symbolic: ModuleType) -> None:
     assert latex.vector([1, 2, 5, 4, 6], row=True) in tex
     assert "All three are equal" in tex and r"\begin{theorem}" in tex and r"\begin{lemma}" in tex
     names = ("matrix_element", "output_length", "flipped_kernel")
-    for name in names:  # every step of the three derivations, printed by SymPy, in the proof
+    for name in names:  # every step of the three derivations, printed in human order, in the proof
         for step in symbolic.derivation(name).steps:
-            assert (
-                "\\tcmdisplay{" + _fragments._latex(step.statement, {"x": "x", "w": "w", "y": "y"}) + "}"
-                in tex
-            )
+            assert "\\tcmdisplay{" + human(step.statement, {"x": "x", "w": "w", "y": "y"}) + "}" in tex
     steps = [s for n in names for s in symbolic.derivation(n).steps]
-    verified = [s.verified for s in steps]
-    assert tex.count("Verified by SymPy: ") == sum(verified)
-    unproved = sum(s.kind in ("argued", "checked") for s in steps)
-    assert tex.count(r"\textbf{Not verified by SymPy:}") == unproved > 0
-    # the prose's plain-text names (P_l, L_in) are typeset as subscripts, not as a\_b
-    assert r"\(P_{l}\)" in tex and r"\(L_{\mathrm{in}}\)" in tex
-    assert "P\\_l" not in tex and "L\\_in" not in tex
+    proved = sum(s.kind == "proved" and s.standing == "verified" for s in steps)
+    assert tex.count(r"\emph{Checked by SymPy}") == proved
+    assert "Argued in words, not checked" not in tex.split("appendix")[0]  # the theorem: no argued step
+    assert "none is argued in words" in tex
+    # no Python reprs, code names or SymPy print order in the theorem and proof
+    main = tex.split("\\appendix")[0]
+    for bad in ("(2,)", "group(s)", "sums_equal(", "verify_equal", "K d - d", "P\\_l", "L\\_in"):
+        assert bad not in main, bad
+    assert r"\(P_{l}\)" in tex and r"L_{\mathrm{in}}" in tex
 
 
-def test_proof_document_options(symbolic: ModuleType) -> None:
+def test_proof_document_options() -> None:
     body = latex.proof_document(standalone=False)
     assert r"\documentclass" not in body and r"\begin{theorem}" in body
     tex = latex.proof_document(documentclass_options="12pt,letterpaper")
@@ -440,12 +413,12 @@ def test_proof_document_options(symbolic: ModuleType) -> None:
     with pytest.raises(ConvolutionSpecError, match="output_padding"):
         latex.proof_document(output_padding=3)
     one = latex.proof_document(index_base=1)
-    assert "indices start at 1" in one and "x_{1} = 1" in one
+    assert "indices start at 1" in one and "x_{1}" in one
     floats = latex.proof_document(weight=np.array([[[0.5, 0.25, 2.0]]]), x=np.array([[1.5, -1.0]]))
     assert "floating point" in floats and "All three agree" in floats
 
 
-def test_proof_document_is_deterministic(symbolic: ModuleType, tmp_path: Path) -> None:
+def test_proof_document_is_deterministic(tmp_path: Path) -> None:
     kw: dict[str, Any] = dict(weight_shape=(2, 1, 3, 3), input_shape=(2, 4, 4), stride=2, padding=1, groups=2)
     a, b = latex.proof_document(**kw), latex.proof_document(**kw)
     assert a.encode() == b.encode()
@@ -535,11 +508,11 @@ def test_blank_page_is_detected(tmp_path: Path) -> None:
         )
 
 
-def test_learner_document_compiles(symbolic: ModuleType, tmp_path: Path) -> None:
+def test_learner_document_compiles(tmp_path: Path) -> None:
     compile_tex(latex.proof_document(weight_shape=(1, 1, 3), input_shape=(1, 2), stride=2), tmp_path)
 
 
-def test_2d_grouped_document_compiles(symbolic: ModuleType, tmp_path: Path) -> None:
+def test_2d_grouped_document_compiles(tmp_path: Path) -> None:
     tex = latex.proof_document(
         weight_shape=(4, 1, 3, 3),
         input_shape=(4, 8, 8),
@@ -555,7 +528,7 @@ def test_2d_grouped_document_compiles(symbolic: ModuleType, tmp_path: Path) -> N
 HOSTILE = r"a_b%c&d#e$f{g}h\i^j~k \end{document} \input{x}"
 
 
-def test_hostile_names_compile(symbolic: ModuleType, tmp_path: Path) -> None:
+def test_hostile_names_compile(tmp_path: Path) -> None:
     tex = latex.proof_document(
         symbol_names={"x": HOSTILE, "w": "}{", "y": "$$", "C": "\\"},
         title=HOSTILE + " κ − ☃",
@@ -576,7 +549,7 @@ def test_fragments_compile(tmp_path: Path) -> None:
         r"\[" + latex.transpose_product(C, x, symbol_names={"x": HOSTILE, "C": "%"}) + r"\]",
         r"\[" + latex.vector(x, row=True) + r"\]",
         latex.expressions(s * 2, name=HOSTILE),
-        latex.derivation(_fake_derivation(), show_check=True),
+        latex.derivation(_demo_derivation(), show_check=True),
         latex.scatter_picture([1, 2, 3], [1, 2, 3], 2, 1, 1, 2, index_base=1, symbol_names={"x": HOSTILE}),
         latex.flipped_picture(s, [1, 2, 3], 2, 1, 1, 2),
         latex.sparsity_picture(conv_transpose_spec((1, 1, 3, 3), (1, 5, 5), stride=2)),
@@ -587,11 +560,12 @@ def test_fragments_compile(tmp_path: Path) -> None:
     compile_tex(doc, tmp_path)
 
 
-def test_body_only_compiles_in_a_users_document(symbolic: ModuleType, tmp_path: Path) -> None:
+def test_body_only_compiles_in_a_users_document(tmp_path: Path) -> None:
     body = latex.proof_document(input_shape=(1, 3), stride=3, dilation=2, standalone=False)
     doc = (
         "\\documentclass{article}\n\\usepackage{amsmath,amsthm,tikz}\n"
-        "\\newtheorem{theorem}{Theorem}\\newtheorem{lemma}{Lemma}\\newtheorem{definition}{Definition}\n"
+        "\\newtheorem{theorem}{Theorem}\\newtheorem{lemma}{Lemma}\\newtheorem{definition}{Definition}"
+        "\\newtheorem{remark}{Remark}\n"
         "\\begin{document}\n" + body + "\n\\end{document}\n"
     )
     compile_tex(doc, tmp_path)
@@ -623,9 +597,7 @@ def _documents(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=8, deadline=None)
 @given(_documents())
-def test_random_documents_compile(
-    symbolic: ModuleType, tmp_path_factory: pytest.TempPathFactory, kw: dict[str, Any]
-) -> None:
+def test_random_documents_compile(tmp_path_factory: pytest.TempPathFactory, kw: dict[str, Any]) -> None:
     try:
         conv_transpose_spec(
             kw["weight_shape"],
@@ -642,22 +614,23 @@ def test_random_documents_compile(
 
 
 def test_identity_document_compiles_and_marks_each_step(tmp_path: Path) -> None:
-    from tconvmat.symbolic import derivation
-
     doc = str(latex.identity_document(list(latex.IDENTITIES)))
     assert doc.count("\\section{") == len(latex.IDENTITIES)
     for name in latex.IDENTITIES:
         section = str(latex.identity_section(name))
-        d = derivation(name)
-        assert section.count("Verified by SymPy") == sum(step.verified for step in d.steps)
-        unproved = [s for s in d.steps if s.kind in ("argued", "checked")]
-        assert section.count(r"\textbf{Not verified by SymPy:}") == len(unproved)
-        assert (f"{len(unproved)} is not verified by SymPy" in section) == (len(unproved) == 1)  # summary
-    assert "Not verified by SymPy" in str(latex.identity_section("checkerboard"))
+        d = symbolic.derivation(name)
+        proved = [s for s in d.steps if s.kind == "proved" and s.standing == "verified"]
+        assert section.count(r"\emph{Checked by SymPy}") == len(proved)
+        unproved = [s for s in d.steps if s.standing == "unproved"]
+        assert section.count(r"\textbf{Argued in words, not checked by SymPy}") == len(unproved)
+        assert ("1 is argued in words" in section) == (len(unproved) == 1)  # the summary
+        assert "none is argued in words" in section or unproved
+    assert "Argued in words" in str(latex.identity_section("subpixel"))
+    assert "Argued in words" not in str(latex.identity_section("checkerboard"))
     compile_tex(doc, tmp_path, "identities")
 
 
-def test_symbol_names_are_escaped_once_and_tex_is_used_as_is(symbolic: ModuleType) -> None:
+def test_symbol_names_are_escaped_once_and_tex_is_used_as_is() -> None:
     tex = latex.proof_document(
         weight_shape=(1, 1, 3), input_shape=(1, 3), symbol_names={"y": "out%", "x": latex.Tex(r"\xi")}
     )
@@ -665,7 +638,7 @@ def test_symbol_names_are_escaped_once_and_tex_is_used_as_is(symbolic: ModuleTyp
     assert r"\xi" in tex and r"\textbackslash" not in tex
 
 
-def test_fragments_fit_a_default_article(symbolic: ModuleType, tmp_path: Path) -> None:
+def test_fragments_fit_a_default_article(tmp_path: Path) -> None:
     """Wide pictures (labels and legend outside the grid) and long step prose stay inside the
     text width of a plain article: pictures shrink to the line, justifications wrap."""
     spec = tcm.conv_transpose_spec((2, 2, 3, 3), (2, 4, 4), stride=2)

@@ -339,3 +339,124 @@ def math_name(name: str) -> Tex:
     if greek is not None:
         return Tex(greek)
     return text(name)
+
+
+# ---------------------------------------------------------------------------
+# Prose with its maths set as maths
+# ---------------------------------------------------------------------------
+
+_OPS = "+−-·=≤≥<>×/≡≠∣|∘"
+_GREEK_CHARS = "κφγδαβσ"
+_HAS_OP = re.compile(r"[" + re.escape(_OPS) + r"_" + _GREEK_CHARS + r"⌊⌋]|^\(|\d")
+_ENGLISH = {
+    "a",
+    "A",
+    "I",
+    "is",
+    "in",
+    "if",
+    "of",
+    "or",
+    "by",
+    "to",
+    "at",
+    "as",
+    "on",
+    "it",
+    "be",
+    "so",
+    "no",
+    "mod",
+}
+_MATH_CHAR = {
+    "−": "-", "·": r"\cdot ", "×": r"\times ", "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≡": r"\equiv ",
+    "∣": r"\mid ", "|": r"\mid ", "∘": r"\circ ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "…": r"\dots ",
+    "κ": r"\kappa ", "φ": r"\varphi ", "γ": r"\gamma ", "δ": r"\delta ", "α": r"\alpha ", "β": r"\beta ",
+    "σ": r"\sigma ",
+}  # fmt: skip
+_WORDS = {"op": r"\mathrm{op}", "gcd": r"\gcd", "mod": r"\bmod ", "max": r"\max", "min": r"\min"}
+
+
+def _math_token(tok: str) -> str:
+    out, _pos = [], 0
+    for m in re.finditer(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?|\d+|.", tok):
+        t = m.group(0)
+        if t in _WORDS:
+            out.append(_WORDS[t])
+        elif "_" in t:
+            base, sub = t.split("_", 1)
+            out.append(
+                base + "_{" + (sub if len(sub) == 1 or sub.isdigit() else r"\mathrm{" + sub + "}") + "}"
+            )
+        elif t in _MATH_CHAR:
+            out.append(_MATH_CHAR[t])
+        elif t.isalpha() and len(t) > 1:
+            out.append(r"\mathrm{" + t + "}")
+        else:
+            out.append(t)
+        m.end()
+    return "".join(out).strip()
+
+
+_PIECE = re.compile(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?'?|\d+|.")
+_SYMBOLS = set(_OPS) | set(_GREEK_CHARS) | set("()[]⌊⌋…'")
+
+
+def _is_math(tok: str) -> bool:
+    if tok in _ENGLISH:
+        return False
+    for piece in _PIECE.findall(tok):
+        if piece in _WORDS or piece in _SYMBOLS or piece.isdigit():
+            continue
+        if re.fullmatch(r"[A-Za-z](?:_[A-Za-z0-9]+)?'?", piece):
+            continue
+        return False
+    return True
+
+
+def maths_prose(value: str) -> Tex:
+    r"""Plain-text prose with its formulas set as maths: runs of symbols, operators and numbers
+    (``i·s + k·d − p``, ``L_in``, ``0 ≤ r < s``) become ``\(…\)``; the words stay text.
+
+    Examples
+    --------
+    >>> maths_prose("write n = s·q + r with 0 ≤ r < s, and op < s")
+    'write \\(n = s\\cdot q + r\\) with \\(0 \\le r < s\\), and \\(\\mathrm{op} < s\\)'
+    """
+    words = value.split(" ")
+    out: list[str] = []
+    run: list[str] = []
+    trail = ""
+
+    def flush() -> None:
+        nonlocal run, trail
+        if run:
+            text_run = " ".join(run)
+            if (
+                len(run) == 1
+                and not _HAS_OP.search(text_run)
+                and len(text_run) > 1
+                and text_run not in _WORDS
+            ):
+                out.append(str(escape(text_run)))
+            else:
+                out.append(r"\(" + " ".join(_math_token(t) for t in run) + r"\)")
+        if trail:
+            out[-1] += str(escape(trail))
+        run, trail = [], ""
+
+    for w in words:
+        m = re.match(r"^(.*?)([,.;:!?]*)$", w)
+        core, punct = (m.group(1), m.group(2)) if m else (w, "")
+        if core.endswith("'s"):
+            core, punct = core[:-2], "'s" + punct
+        if core and _is_math(core):
+            run.append(core)
+            if punct:
+                trail = punct
+                flush()
+        else:
+            flush()
+            out.append(str(escape(w)))
+    flush()
+    return Tex(" ".join(out), "text")

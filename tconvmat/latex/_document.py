@@ -15,29 +15,21 @@ import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from string import Template
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import sympy
 from numpy.typing import ArrayLike
 
+from .. import symbolic
 from ..matrix import conv_transpose_matrix
 from ..ops import conv_transpose, equivalent_conv
-from ..spec import ConvTransposeSpec, IntOrSeq, PaddingArg, conv_transpose_spec, input_index
-from ._builder import Tex, environment, escape, join, prose
-from ._fragments import (
-    DerivationLike,
-    StepLike,
-    _latex,
-    _names,
-    _standing,
-    expressions,
-    matrix,
-    transpose_product,
-    vector,
-)
+from ..spec import ConvTransposeSpec, IntOrSeq, PaddingArg, conv_transpose_spec
+from ._builder import Tex, environment, escape, join
+from ._fragments import _latex, _names, matrix, transpose_product, vector
+from ._general import Appendix, display, proof_steps
 from ._pictures import flipped_picture, scatter_picture, sparsity_picture
+from ._printer import human
 
 __all__ = ["proof_document"]
 
@@ -54,29 +46,6 @@ def _template(name: str) -> Template:
     return Template(text)
 
 
-def _symbolic() -> ModuleType:
-    """``tconvmat.symbolic`` with its derivations, or a clear ImportError."""
-    try:
-        from .. import symbolic
-    except ImportError as exc:
-        raise ImportError(
-            "proof_document needs tconvmat.symbolic, whose SymPy-checked derivations are the proof; "
-            f"it could not be imported ({exc})"
-        ) from exc
-    if not callable(getattr(symbolic, "derivation", None)):
-        raise ImportError(
-            "proof_document needs tconvmat.symbolic.derivation(name) (the SymPy-checked derivations "
-            "'output_length' and 'flipped_kernel'); this tconvmat.symbolic does not provide it"
-        )
-    return symbolic
-
-
-def _param(symbolic: ModuleType, name: str) -> sympy.Symbol:
-    params = getattr(symbolic, "PARAMS", None)
-    found = getattr(params, name, None)
-    return found if found is not None else sympy.Symbol(name, integer=True)
-
-
 # ---------------------------------------------------------------------------
 # Pieces of the general part
 # ---------------------------------------------------------------------------
@@ -91,89 +60,37 @@ def macros() -> str:
     return _template("macros.tex").substitute()
 
 
-def _display(tex: str) -> str:
-    """A display that is scaled down to the line width if wider (``\tcmdisplay``, in the template)."""
-    return "\\tcmdisplay{" + tex + "}"
-
-
-def _step_mark(step: StepLike) -> str:
-    """How a step stands, for the reader: proved by SymPy, a definition, a citation, or not proved."""
-    standing = _standing(step)
-    if standing == "verified":
-        return r"\emph{Verified by SymPy: " + prose(step.check) + ".}"
-    if standing == "failed":
-        return r"\textbf{SymPy could not verify this step} (attempted: " + prose(step.check) + ")."
-    if standing == "given":
-        return r"\emph{" + prose(step.check[:1].upper() + step.check[1:]) + ".}"
-    return r"\textbf{Not verified by SymPy:} " + prose(step.check) + "."
-
-
-def _steps(d: DerivationLike, names: Mapping[str, str]) -> str:
-    """A derivation as a numbered list: justification, statement, how it stands (:func:`_step_mark`)."""
-    items = []
-    for step in d.steps:
-        mark = _step_mark(step)
-        items.append(
-            r"\item "
-            + prose(step.justification)
-            + ":\n"
-            + _display(_latex(step.statement, names))
-            + "\n"
-            + mark
-        )
-    summary = _summary(d.steps)
-    if not items:
-        return summary
-    return environment("enumerate", join("\n", items, "text"), mode="text") + "\n" + summary
-
-
-def _summary(steps: Sequence[StepLike]) -> str:
-    """One sentence: how many steps SymPy verified, and what the others are."""
-    standings = [_standing(s) for s in steps]
-    n = len(steps)
-    proved, given = standings.count("verified"), standings.count("given")
-    rest = n - proved - given
-    parts = [f"{proved} of the {n} steps were verified by SymPy when this document was generated"]
-    if given:
-        parts.append(
-            f"{given} {'is a definition or citation' if given == 1 else 'are definitions or citations'}"
-        )
-    if rest:
-        parts.append(
-            rf"\textbf{{{rest} {'is' if rest == 1 else 'are'} not verified by SymPy}} "
-            "(argued in words or checked numerically, and marked so)"
-        )
-    return "; ".join(parts) + "."
-
-
-def _general(symbolic: ModuleType, names: Mapping[str, str]) -> dict[str, str]:
+def _general(names: Mapping[str, str], appendix: Appendix) -> dict[str, str]:
     """The general part: every statement and step from the symbolic layer's derivations."""
     length = symbolic.derivation("output_length")
     element = symbolic.derivation("matrix_element")
     flipped = symbolic.derivation("flipped_kernel")
-    L, K, s, p, d, op = (_param(symbolic, n) for n in ("L_in", "K", "s", "p", "d", "op"))
-    i, j, k, P_l, P_r = (_param(symbolic, n) for n in ("i", "j", "k", "P_l", "P_r"))
-    # The pads come from the spec (the one source of truth), evaluated on symbols.
-    sym_spec = ConvTransposeSpec(1, 1, (K,), (L,), (s,), ((p, p),), (op,), (d,))
-    ((left, right),) = sym_spec.flipped_pads
-    pads = r",\qquad ".join(
-        _latex(sympy.Eq(lhs, v, evaluate=False)) for lhs, v in ((P_l, left), (P_r, right))
-    )
+    pl, pr = symbolic.flipped_pads(asymmetric=True)  # from tconvmat.spec, on symbols
+    P_l, P_r = sympy.symbols("P_l P_r", integer=True)
+    pads = r",\qquad ".join(f"{human(lhs)} = {human(v)}" for lhs, v in ((P_l, pl), (P_r, pr)))
     W, Wp = sympy.IndexedBase("W"), sympy.IndexedBase("W'")
-    gamma, a, b, kappa, m, n = sympy.symbols("gamma a b kappa m n", integer=True)
-    weight = sympy.Eq(Wp[gamma * m + a, b, kappa], W[gamma * n + b, a, K - 1 - kappa], evaluate=False)
+    gamma, a, b, _kappa, m, n = sympy.symbols("gamma a b kappa m n", integer=True)
+    bold = sympy.Symbol(r"\boldsymbol{\kappa}")
+    weight = (
+        human(Wp[gamma * m + a, b, bold]) + " = " + human(W[gamma * n + b, a, sympy.Symbol("K") - 1 - bold])
+    )
+    c = flipped.counts()
+    n_steps = len(flipped.steps)
+    counts = (
+        f"its {n_steps} steps are {c['definition']} definitions and {c['verified']} claims proved by SymPy "
+        f"(one of them citing Lemma~\\ref{{lem:length}}), checked for \\(N = 1, 2, 3\\) when this document "
+        f"was generated; {'none' if not c['unproved'] else c['unproved']} {'is' if c['unproved'] < 2 else 'are'} "
+        "argued in words."
+    )
     return {
-        "index_relation": _latex(sympy.Eq(j, input_index(i, k, s, d, p), evaluate=False), names),
-        "element_title": escape(element.title.rstrip(".")),
-        "element_statement": _display(_latex(element.statement, names)),
-        "element_proof": _steps(element, names),
-        "length_title": escape(length.title.rstrip(".")),
-        "length_statement": _display(_latex(length.statement, names)),
-        "length_proof": _steps(length, names),
-        "theorem_pads": _display(pads),
-        "theorem_weight": _display(_latex(weight)),
-        "theorem_identity": _display(_latex(flipped.statement, names)),
-        "flipped_proof": _steps(flipped, names),
+        "theorem_counts": counts,
+        "element_statement": display(human(element.statement, names)),
+        "element_proof": proof_steps(element, names, appendix),
+        "length_statement": display(human(length.statement, names)),
+        "length_proof": proof_steps(length, names, appendix),
+        "theorem_pads": display(pads),
+        "theorem_weight": display(weight),
+        "flipped_proof": proof_steps(flipped, names, appendix),
     }
 
 
@@ -186,85 +103,122 @@ def _default_data(shape: tuple[int, ...]) -> np.ndarray:
     return np.arange(1, math.prod(shape) + 1, dtype=np.int64).reshape(shape)
 
 
-def _lengths(spec: ConvTransposeSpec, symbolic: ModuleType, statement: Any) -> str:
-    L, K, s, p, d, op = (_param(symbolic, n) for n in ("L_in", "K", "s", "p", "d", "op"))
+def _lengths(spec: ConvTransposeSpec) -> str:
+    """``L_out`` on every axis: the lemma's formula with this instance's numbers, checked against the spec."""
+    P = symbolic.PARAMS
+    statement = symbolic.derivation("output_length").statement
     lines = []
     for axis in range(spec.ndim):
         (pb, pa), n_out = spec.padding[axis], spec.output_size[axis]
         values = {
-            L: spec.input_size[axis],
-            K: spec.kernel_size[axis],
-            s: spec.stride[axis],
-            d: spec.dilation[axis],
-            op: spec.output_padding[axis],
+            P.L_in: spec.input_size[axis],
+            P.s: spec.stride[axis],
+            P.p_before: pb,
+            P.p_after: pa,
+            P.d: spec.dilation[axis],
+            P.K: spec.kernel_size[axis],
+            P.op: spec.output_padding[axis],
         }
-        note = ""
-        if pb == pa:
-            values[p] = pb
-            rhs = getattr(statement, "rhs", None)
-            got = rhs.xreplace(values) if isinstance(rhs, sympy.Basic) else None
-            if isinstance(got, sympy.Integer) and int(got) != n_out:
-                raise RuntimeError(
-                    f"the output-length lemma gives {got} but the spec gives {n_out} on axis {axis}: "
-                    "tconvmat.symbolic and tconvmat.spec disagree"
-                )
-        else:
-            # on a line of its own: beside the substitutions it runs past the margin
-            note = (
-                rf"\text{{asymmetric: }} p_{{\mathrm{{before}}}} + p_{{\mathrm{{after}}}} = {pb} + {pa}"
-                r" \text{ in place of } 2p"
+        got = statement.rhs.xreplace(values)
+        if int(got) != n_out:
+            raise RuntimeError(
+                f"the output-length lemma gives {got} but the spec gives {n_out} on axis {axis}: "
+                "tconvmat.symbolic and tconvmat.spec disagree"
             )
-        subs = ",\\ ".join(f"{_latex(sym)} = {v}" for sym, v in values.items())
-        prefix = rf"\text{{axis {axis}: }}\ " if spec.ndim > 1 else ""
-        lines.append(rf"{prefix}L_{{\mathrm{{out}}}} = {n_out} \quad ({subs})")
-        if note:
-            lines.append(note)
-    return r" \\ ".join(lines) if len(lines) == 1 else environment("gathered", join(" \\\\\n", lines))
+        terms = (
+            f"({values[P.L_in]} - 1) \\cdot {values[P.s]} - {pb} - {pa} + {values[P.d]} \\cdot "
+            f"({values[P.K]} - 1) + {values[P.op]} + 1"
+        )
+        sub = f"_{{\\mathrm{{out}},{axis + 1}}}" if spec.ndim > 1 else r"_{\mathrm{out}}"
+        lines.append(f"L{sub} &= {terms} = {n_out}")
+    return environment("aligned", join(" \\\\\n", lines))
+
+
+def _seq(values: Sequence[Any]) -> str:
+    """Per-axis values as maths: ``2`` on one axis, ``(2, 3)`` on several."""
+    return str(values[0]) if len(values) == 1 else "(" + ", ".join(str(v) for v in values) + ")"
 
 
 def _params_table(spec: ConvTransposeSpec) -> Tex:
-    pads = (
-        _tuple([pb for pb, _ in spec.padding])
-        if all(pb == pa for pb, pa in spec.padding)
-        else _tuple([f"({pb}, {pa})" for pb, pa in spec.padding])
-    )
+    pads = _seq([pb for pb, _ in spec.padding]), _seq([pa for _, pa in spec.padding])
+    eq_pads = spec.flipped_pads
     rows = [
-        (
-            "weight shape \\((C_{\\mathrm{in}}, C_{\\mathrm{out}}/g, K_1, \\dots)\\)",
-            _tuple(spec.weight_shape),
-        ),
-        ("input shape \\((C_{\\mathrm{in}}, L_1, \\dots)\\)", _tuple(spec.input_shape)),
-        ("stride \\(s\\)", _tuple(spec.stride)),
-        ("padding \\(p\\)", pads),
-        ("output padding \\(\\mathit{op}\\)", _tuple(spec.output_padding)),
-        ("dilation \\(d\\)", _tuple(spec.dilation)),
-        ("groups \\(g\\)", str(spec.groups)),
-        ("output shape \\((C_{\\mathrm{out}}, L_{\\mathrm{out}}, \\dots)\\)", _tuple(spec.output_shape)),
-    ]
+        (r"weight shape \((C_{\mathrm{in}}, C_{\mathrm{out}}/g, K_1, \dots)\)", _seq(spec.weight_shape)),
+        (r"input shape \((C_{\mathrm{in}}, L_{\mathrm{in},1}, \dots)\)", _seq(spec.input_shape)),
+        (r"stride \(s\)", _seq(spec.stride)),
+        (r"padding \(p_{\mathrm{before}}\), \(p_{\mathrm{after}}\)", f"{pads[0]},\\ {pads[1]}"),
+        (r"output padding \(\mathrm{op}\)", _seq(spec.output_padding)),
+        (r"dilation \(d\)", _seq(spec.dilation)),
+        (r"groups \(g\); channels per group \(n\), \(m\)",
+         f"{spec.groups};\\ {spec.in_channels // spec.groups},\\ {spec.out_channels // spec.groups}"),
+        (r"output shape \((C_{\mathrm{out}}, L_{\mathrm{out},1}, \dots)\)", _seq(spec.output_shape)),
+        (r"pads \(P_l\), \(P_r\) of Theorem~\ref{thm:flipped}",
+         f"{_seq([pl for pl, _ in eq_pads])},\\ {_seq([pr for _, pr in eq_pads])}"),
+    ]  # fmt: skip
     body = join(" \\\\\n", (f"{name} & \\({value}\\)" for name, value in rows), "text")
     return environment("tabular", body, "ll", mode="text")
 
 
+def _grids(arr: np.ndarray, name: str, lead: int, max_cols: int, limit: int = 4) -> str:
+    """An array as grids: one row vector (1-D), one matrix (2-D) or one matrix per leading index
+    (3-D) for each of the first ``lead`` indices; at most ``limit`` grids, the rest elided."""
+    items = []
+    heads = list(np.ndindex(*arr.shape[:lead]))
+    for idx in heads[:limit]:
+        a = arr[idx]
+        while a.ndim > 2:  # 3-D: the first slice along the extra axes
+            a = a[a.shape[0] // 2]
+        grid = (
+            vector(a, row=True, max_rows=max_cols)
+            if a.ndim == 1
+            else matrix(a, max_rows=8, max_cols=max_cols)
+        )
+        sub = ",".join(str(v) for v in idx)
+        items.append(f"{name}[{sub}] = {grid}")
+    more = len(heads) - limit
+    tail = rf"\quad \text{{(and {more} more)}}" if more > 0 else ""
+    note = r"\quad \text{(middle slice)}" if arr.ndim - lead > 2 else ""
+    return r",\quad ".join(items) + note + tail
+
+
 def _slice(spec: ConvTransposeSpec, x: np.ndarray, w: np.ndarray, max_inputs: int) -> tuple[Any, Any, str]:
-    """Input channel 0 → output channel 0, along the last axis, other indices 0; and what to say."""
-    lead = (0,) * (spec.ndim - 1)
-    xs, ws = x[(0, *lead)], w[(0, 0, *lead)]
+    """Input channel 0 → output channel 0 along the last axis, through the middle of the other axes."""
+    lead_x = tuple(n // 2 for n in spec.input_size[:-1])
+    lead_k = tuple(k // 2 for k in spec.kernel_size[:-1])
+    xs, ws = x[(0, *lead_x)], w[(0, 0, *lead_k)]
     note = ""
     if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1:
-        where = "along the last spatial axis, " if spec.ndim > 1 else ""
+        where = (
+            "along the last spatial axis, through input index "
+            + ", ".join(map(str, lead_x))
+            + " and kernel index "
+            + ", ".join(map(str, lead_k))
+            + " of the other axes, "
+            if spec.ndim > 1
+            else ""
+        )
         note = (
-            " For this instance the picture shows one 1-D slice: input channel 0 to output channel 0, "
+            " The picture shows one 1-D slice: input channel 0 to output channel 0, "
             + where
-            + "with every other input and kernel index at 0; its bottom row is the transposed "
-            "convolution of that slice alone, and the full output adds up such slices over "
-            "every kernel row and channel."
+            + "and its bottom row is the transposed convolution of that slice alone; the full "
+            "output adds up such slices over every kernel row and channel."
         )
     if len(xs) > max_inputs:
-        note += (
-            f" Only the first {max_inputs} of the {len(xs)} input elements are drawn, and the bottom "
-            "row is their transposed convolution."
-        )
+        note += f" Only the first {max_inputs} of the {len(xs)} input elements are drawn."
     return xs, ws, note
+
+
+def _busiest(xs: Any, ws: Any, one_d: Mapping[str, Any]) -> int:
+    """The output of the 1-D slice whose window meets the most input elements (every tap, if any does)."""
+    ones = conv_transpose(
+        np.ones((1, min(len(xs), 8)), np.int64),
+        np.ones((1, 1, len(ws)), np.int64),
+        stride=one_d["stride"],
+        padding=[one_d["padding"]],
+        output_padding=one_d["output_padding"],
+        dilation=one_d["dilation"],
+    )[0]
+    return int(np.argmax(ones))
 
 
 def _symbols(shape: tuple[int, ...], tag: str, base: int) -> np.ndarray:
@@ -274,17 +228,15 @@ def _symbols(shape: tuple[int, ...], tag: str, base: int) -> np.ndarray:
     return out
 
 
-def _expressions(spec: ConvTransposeSpec, symbolic: ModuleType, names: Mapping[str, str], base: int) -> str:
-    fn = getattr(symbolic, "conv_transpose_expressions", None)
-    if fn is None:
-        return ""
+def _expressions(spec: ConvTransposeSpec, names: Mapping[str, str], base: int) -> str:
+    """Up to eight output elements in symbols: those with the most terms, together using every tap."""
     if math.prod(spec.input_shape) * math.prod(spec.kernel_size) * (spec.out_channels // spec.groups) > (
         _EXPRESSION_BUDGET
     ):
         return ""
     xs = _symbols(spec.input_shape, "x", base)
     ws = _symbols(spec.weight_shape, "w", base)
-    exprs = fn(
+    exprs = symbolic.conv_transpose_expressions(
         xs,
         ws,
         stride=spec.stride,
@@ -293,11 +245,27 @@ def _expressions(spec: ConvTransposeSpec, symbolic: ModuleType, names: Mapping[s
         groups=spec.groups,
         dilation=spec.dilation,
     )
+    flat = exprs.ravel()
+    taps = [frozenset(str(s) for s in e.free_symbols if str(s).startswith("w_")) for e in flat.tolist()]
+    order = sorted(range(flat.size), key=lambda n: (-len(taps[n]), n))
+    chosen: list[int] = []
+    seen: set[str] = set()
+    for n in order:  # greedy: the largest first, then whatever adds taps not yet shown
+        if len(chosen) >= 8 or not taps[n]:
+            break
+        if not chosen or not taps[n] <= seen or len(chosen) < 4:
+            chosen.append(n)
+            seen |= taps[n]
+    chosen.sort()
+    lines = []
+    for n in chosen:
+        idx = ",".join(str(int(v) + base) for v in np.unravel_index(n, exprs.shape))
+        lines.append(f"{names['y']}_{{{idx}}} &= {_latex(flat[n], names)}")
     return (
-        "\n\\subsection{Every output element}\n\n"
-        "In terms of the input and weight symbols (subscripts: channel(s), then position), as "
-        "SymPy computes them:\n"
-        + expressions(exprs, name=names["y"], index_base=base, max_items=8, symbol_names=names)
+        "\n\\subsection{Output elements in symbols}\n\n"
+        "Some output elements in terms of the input and weight symbols (subscripts: channel(s), then "
+        "position), as SymPy computes them: those with the most terms.\n"
+        + environment("align*", join(" \\\\\n", lines), mode="display")
         + "\n"
     )
 
@@ -393,7 +361,6 @@ def proof_document(
     """
     if index_base not in (0, 1):
         raise ValueError(f"index_base must be 0 or 1; got index_base={index_base!r}")
-    symbolic = _symbolic()
     w = np.asarray(weight) if weight is not None else None
     xa = np.asarray(x) if x is not None else None
     wshape = tuple(weight_shape) if weight_shape is not None else (w.shape if w is not None else (1, 1, 3))
@@ -434,9 +401,10 @@ def proof_document(
         )
     eq = equivalent_conv(w, spec.input_shape, **kw)
 
-    general = _general(symbolic, {k: v for k, v in names.items() if k != "C"})
+    appendix = Appendix()
+    general = _general({k: v for k, v in names.items() if k != "C"}, appendix)
     general["index_note"] = (
-        f" In the worked instance of Section~\\ref{{sec:instance}} indices start at {index_base}."
+        f" In the worked instance of Section~\\ref{{sec:instance}} the symbols' indices start at {index_base}."
         if index_base
         else ""
     )
@@ -456,13 +424,13 @@ def proof_document(
     zero = "0" if n_cols <= 8 else "cdot"
     instance = _template("instance.tex").substitute(
         params_table=_params_table(spec),
-        lengths=_lengths(spec, symbolic, symbolic.derivation("output_length").statement),
+        lengths=_lengths(spec),
         weight_name=names["w"],
         x_name=names["x"],
         y_name=names["y"],
         matrix_name=names["C"],
-        weight_tex=vector(w, row=True, max_rows=max_cols),
-        x_tex=vector(xa, row=True, max_rows=max_cols),
+        weight_tex=_grids(w, names["w"], 2, max_cols),
+        x_tex=_grids(xa, names["x"], 1, max_cols),
         matrix_shape=f"{n_rows} \\times {n_cols}",
         matrix_elided=(
             ", shown by its first and last rows and columns" if n_rows > max_rows or n_cols > max_cols else ""
@@ -481,21 +449,23 @@ def proof_document(
         ),
         slice_note=slice_note,
         scatter=scatter_picture(xs, ws, **one_d),
-        flipped=flipped_picture(xs, ws, **one_d),
+        flipped=flipped_picture(xs, ws, position=_busiest(xs, ws, one_d), **one_d),
         pads_text=f"\\(P_l = {P_l}\\) zeros before and \\(P_r = {P_r}\\) after",
-        upsample=f"\\({_tuple(eq.upsample)}\\)",
-        pads_all=f"\\({_tuple([_tuple(pair) for pair in eq.pads])}\\)",
-        dilation=f"\\({_tuple(eq.dilation)}\\)",
-        groups=f"\\({eq.groups}\\)",
-        flipped_weight=vector(eq.weight, row=True, max_rows=max_cols),
-        expressions=_expressions(spec, symbolic, names, index_base),
-        y_tex=vector(y_matrix, row=True, max_rows=max_cols),
+        upsample=f"\\(s = {_seq(eq.upsample)}\\)",
+        pads_all=f"\\(P_l = {_seq([a for a, _ in eq.pads])}\\), \\(P_r = {_seq([b for _, b in eq.pads])}\\)",
+        dilation=f"\\(d = {_seq(eq.dilation)}\\)",
+        groups=f"\\(g = {eq.groups}\\)",
+        flipped_weight=_grids(np.asarray(eq.weight), names["w"] + "'", 2, max_cols),
+        expressions=_expressions(spec, names, index_base),
+        y_tex=_grids(y_matrix, names["y"], 1, max_cols),
         arithmetic="in exact integer arithmetic"
         if exact
         else "in floating point (the data are not integers)",
         agreement="All three are equal" if exact else "All three agree to within \\(10^{-12}\\)",
     )
-    body = _template("proof_body.tex").substitute(general, instance=instance, macros=macros())
+    body = _template("proof_body.tex").substitute(
+        general, instance=instance, macros=macros(), appendix=appendix.tex()
+    )
     if not standalone:
         return Tex(body, "text")
     import tconvmat

@@ -9,15 +9,16 @@ read (from CSR), so a huge ``C`` gives a small fragment, fast.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from ._builder import Tex, environment, join, math_name, prose
+from ..symbolic import Derivation, Step
+from ._builder import Tex, environment, escape, join, math_name, maths_prose
 
 __all__ = ["derivation", "expressions", "matrix", "transpose_product", "vector"]
 
@@ -25,24 +26,6 @@ Zero = Literal["0", "cdot", "blank"]
 _ZERO_TEX = {"0": "0", "cdot": r"\cdot", "blank": ""}
 _AMS_MAX_COLS = 10  # amsmath's default MaxMatrixCols
 _REL = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq"}
-
-
-class StepLike(Protocol):
-    """What :func:`derivation` reads from a step (``tconvmat.symbolic.Step``)."""
-
-    statement: Any
-    justification: str
-    check: str
-    verified: bool
-
-
-class DerivationLike(Protocol):
-    """What :func:`derivation` reads (``tconvmat.symbolic.Derivation``)."""
-
-    name: str
-    title: str
-    statement: Any
-    steps: Sequence[StepLike]
 
 
 # ---------------------------------------------------------------------------
@@ -458,37 +441,34 @@ def expressions(
 
 
 def _statement(stmt: Any, names: Mapping[str, str] | None) -> str:
-    """A step's statement with the alignment point at its relation."""
-    rel = getattr(stmt, "rel_op", None)
-    if isinstance(stmt, sympy.core.relational.Relational) and rel in _REL:
-        return f"{_latex(stmt.lhs, names)} &{_REL[rel]} {_latex(stmt.rhs, names)}"
-    return "&" + _latex(stmt, names)
+    """A step's statement in human order, with the alignment point at its relation."""
+    from ._printer import human
+
+    if isinstance(stmt, sympy.core.relational.Relational) and stmt.rel_op in _REL:
+        return f"{human(stmt.lhs, names)} &{_REL[stmt.rel_op]} {human(stmt.rhs, names)}"
+    return "&" + human(stmt, names)
 
 
-def _standing(step: StepLike) -> str:
-    """``"verified"`` (SymPy proved it), ``"given"`` (a definition or citation: nothing to
-    prove), ``"failed"`` (a SymPy check that did not pass) or ``"unproved"`` (argued in
-    words, or checked over a range only).  A step without ``kind`` is a SymPy check."""
-    kind = getattr(step, "kind", "proved")
-    if step.verified:
-        return "verified"
-    if kind in ("definition", "cited"):
-        return "given"
-    return "failed" if kind == "proved" else "unproved"
-
-
-def _mark(step: StepLike, show_check: bool) -> str:
+def _mark(step: Step, show_check: bool) -> str:
     detail = ": " + step.check if show_check else ""
-    standing = _standing(step)
+    standing = step.standing
+    if step.kind == "cited":
+        return (
+            f"[{step.check}]"
+            if show_check
+            else ("[cited]" if standing == "verified" else "[cited, NOT verified]")
+        )
     if standing == "verified":
         return "[verified by SymPy" + detail + "]"
-    if standing == "given":  # their check says where they come from
-        return f"[{step.check}]" if show_check else f"[{getattr(step, 'kind', 'definition')}]"
+    if standing == "definition":
+        return f"[{step.check}]" if show_check else "[definition]"
+    if standing == "failed":
+        return "[SymPy check FAILED" + detail + "]"
     return "[NOT verified by SymPy" + detail + "]"
 
 
 def derivation(
-    d: DerivationLike,
+    d: Derivation,
     /,
     *,
     show_check: bool = False,
@@ -504,7 +484,7 @@ def derivation(
 
     Parameters
     ----------
-    d : tconvmat.symbolic.Derivation (or anything with ``.steps`` of ``.statement``, ``.justification``, ``.check``, ``.verified``)
+    d : tconvmat.symbolic.Derivation
     show_check : bool
         Also say how SymPy checked each step (``step.check``).
     symbol_names : mapping, optional
@@ -518,11 +498,10 @@ def derivation(
     Examples
     --------
     >>> import sympy
-    >>> from types import SimpleNamespace as NS
+    >>> from tconvmat.symbolic import Derivation, Step
     >>> a = sympy.Symbol("a")
-    >>> step = NS(statement=sympy.Eq((a + 1)**2, a**2 + 2*a + 1), justification="expand the square",
-    ...           check="simplify(lhs - rhs) = 0", verified=True)
-    >>> print(derivation(NS(name="demo", title="Demo", statement=step.statement, steps=(step,))))
+    >>> step = Step(sympy.Eq((a + 1)**2, a**2 + 2*a + 1), "expand the square", "verify_equal", True)
+    >>> print(derivation(Derivation("demo", "Demo", step.statement, (step,))))
     \begin{align*}
     \intertext{expand the square [verified by SymPy]}
     \left(a + 1\right)^{2} &= a^{2} + 2 a + 1
@@ -530,7 +509,9 @@ def derivation(
     """
     lines = [
         r"\intertext{"
-        + prose(step.justification + " " + _mark(step, show_check))
+        + maths_prose(step.justification)
+        + " "
+        + escape(_mark(step, show_check))
         + "}\n"
         + _statement(step.statement, symbol_names)
         for step in d.steps

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .. import symbolic
 from ._builder import Tex, escape
-from ._document import _class_options, _display, _steps, _symbolic, _template, macros
-from ._fragments import _latex, _names
+from ._document import _class_options, _template, macros
+from ._fragments import _names
+from ._general import Appendix, display, proof_steps
+from ._printer import human
 
 IDENTITIES = (
     "flipped_kernel",
@@ -32,16 +35,21 @@ def identity_section(name: str, *, symbol_names: Mapping[str, str] | None = None
     >>> tex = identity_section("gradient")
     >>> [line for line in tex.splitlines() if line.startswith("\\\\section")]
     ['\\\\section{The transposed convolution is the gradient (VJP) of the convolution}']
-    >>> "Verified by SymPy" in tex
+    >>> "Checked by SymPy" in tex
     True
     """
-    symbolic = _symbolic()
     d = symbolic.derivation(name)
     names = _names(symbol_names)
+    appendix = Appendix()
+    hyp = ""
+    if d.hypotheses:
+        hyp = "If " + ", ".join(r"\(" + human(h, names) + r"\)" for h in d.hypotheses) + ", then\n"
+    proof = proof_steps(d, names, appendix)
+    checks = appendix.tex().replace(r"\\paragraph{", r"\\paragraph{How each step was checked: ")
     return Tex(
         macros() + "\\section{" + escape(d.title) + "}\n"
-        "\\begin{theorem}\n" + _display(_latex(d.statement, names)) + "\n\\end{theorem}\n"
-        "\\begin{proof}\n" + _steps(d, names) + "\n\\end{proof}\n",
+        "\\begin{theorem}\n" + hyp + display(human(d.statement, names)) + "\n\\end{theorem}\n"
+        "\\begin{proof}\n" + proof + "\n\\end{proof}\n" + checks + "\n",
         "text",
     )
 
