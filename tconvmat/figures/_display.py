@@ -169,7 +169,7 @@ class ScatterFigure(_Drawable):
         for t in range(n):  # one frame per input element
             i = np.unravel_index(t, self.spec.input_size)
             name = _plain_name("x", i, self.index_base)
-            step = (f"step {t + 1} of {n}: {name} = ", Val(x0[t]), f" scatters its copy {name}·w",)
+            step = (f"{t + 1}/{n}: {name} = ", Val(x0[t]), f" scatters {name}·w")
             scenes.append(self.scene(t, running).replace(step=step))
         rows = [
             tuple(
@@ -242,11 +242,7 @@ class SlidingFigure(_Drawable):
             o = tuple(int(v) for v in np.unravel_index(t, out))
             computed = (np.arange(n) <= t).reshape(out)
             name = _plain_name("y", o, self.index_base)
-            step = (
-                f"step {t + 1} of {n}: {name} = ",
-                Val(self.data[0].y[o]),
-                ", the coloured cells of u times w' added up",
-            )
+            step = (f"{t + 1}/{n}: {name} = ", Val(self.data[0].y[o]))
             scenes.append(self.scene(o, computed).replace(step=step))
             cols.append(
                 tuple(
@@ -343,22 +339,41 @@ class Animation:
     def __len__(self) -> int:
         return len(self.scenes)
 
-    def frames(self, dpi: float = 72) -> list[np.ndarray]:
+    def frames(self, dpi: float = 64) -> list[np.ndarray]:
         """Every frame as an RGB array (height, width, 3)."""
         from ._mpl import FrameRenderer
 
         renderer = FrameRenderer(self.scenes[0], dpi=dpi)
-        return list(renderer.frames(self.scenes, self.highlights))
+        return [frame for frame, _ in renderer.frames(self.scenes, self.highlights)]
 
     def _images(self, dpi: float) -> list[Any]:
+        """Palette images; after the first, only the boxes that changed are quantized again."""
         from PIL import Image
 
-        frames = self.frames(dpi)
-        first = Image.fromarray(frames[0])
-        palette = first.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-        return [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+        from ._mpl import FrameRenderer
 
-    def to_gif(self, dpi: float = 72) -> bytes:
+        renderer = FrameRenderer(self.scenes[0], dpi=dpi)
+        images: list[Any] = []
+        palette: Any = None
+        height, width = 0, 0
+        for frame, dirty in renderer.frames(self.scenes, self.highlights):
+            if palette is None:
+                height, width = frame.shape[:2]
+                first = Image.fromarray(frame)
+                palette = first.quantize(colors=160, method=Image.Quantize.MEDIANCUT)
+                images.append(first.quantize(palette=palette, dither=Image.Dither.NONE))
+                continue
+            image = images[-1].copy()
+            for r0, r1, c0, c1 in dirty:  # a handful of small boxes per frame
+                r0, c0, r1, c1 = max(r0, 0), max(c0, 0), min(r1, height), min(c1, width)
+                if r1 <= r0 or c1 <= c0:
+                    continue
+                patch = Image.fromarray(np.ascontiguousarray(frame[r0:r1, c0:c1]))
+                image.paste(patch.quantize(palette=palette, dither=Image.Dither.NONE), (c0, r0))
+            images.append(image)
+        return images
+
+    def to_gif(self, dpi: float = 64) -> bytes:
         """The animation as GIF bytes (looping, one frame per step)."""
         images = self._images(dpi)
         buf = io.BytesIO()
@@ -372,9 +387,9 @@ class Animation:
         from PIL import Image
 
         uris = []
-        for f in self.frames(dpi):
+        for image in self._images(dpi):
             buf = io.BytesIO()
-            Image.fromarray(f).save(buf, format="PNG", compress_level=1)
+            image.save(buf, format="PNG", compress_level=1)
             uris.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"))
         uid = f"tcm{id(self):x}"
         frames_js = ",".join(f'"{u}"' for u in uris)

@@ -334,7 +334,9 @@ class FrameRenderer:
 
     def __init__(self, first: Scene, dpi: float = 72, cell_inch: float | None = None) -> None:
         self.fig, self.ax = new_figure(first, cell_inch=cell_inch, dpi=dpi)
-        draw_scene(self.ax, first, tinted=False)
+        # the cells' numbers are written by Pillow below (hundreds of matplotlib texts are slow)
+        bare = first.replace(grids=tuple(g.replace(values=np.full(g.shape, "", dtype=object)) for g in first.grids))
+        draw_scene(self.ax, bare, tinted=False)
         self.canvas = self.fig.canvas
         self.canvas.draw()
         self.state = first
@@ -350,6 +352,12 @@ class FrameRenderer:
         self.ax._add_text(self._text)
         self.height = int(self.canvas.get_width_height()[1])
         self._boxes: dict[str, np.ndarray] = {}
+        self._previous: list[tuple[int, int, int, int]] = []
+        self._font: Any = None
+        self._fonts: dict[int, Any] = {}
+        for g in first.grids:
+            for r, c in zip(*np.nonzero((g.kind != "empty") & (g.values != ""))):  # every number, once
+                self._draw_cell(g, int(r), int(c), False)
 
     def _pixel_box(self, g: Grid) -> np.ndarray:
         """Per cell of ``g``: (row0, row1, col0, col1) in buffer pixels, inside the border."""
@@ -373,55 +381,89 @@ class FrameRenderer:
         self._boxes[g.name + str(g.x0) + str(g.y0)] = box
         return box
 
-    def _draw_cell(self, g: Grid, r: int, c: int) -> None:
+    def _font_px(self, size_pt: float) -> Any:
+        """DejaVu Sans (matplotlib's default face) at ``size_pt`` points, for Pillow."""
+        px = max(int(round(size_pt * self.fig.dpi / 72)), 6)
+        if px not in self._fonts:
+            from matplotlib import font_manager
+            from PIL import ImageFont
+
+            self._fonts[px] = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), px)
+        return self._fonts[px]
+
+    def _draw_cell(self, g: Grid, r: int, c: int, border: bool) -> None:
+        """Redraw one cell on the canvas: its border with matplotlib if it changed, its fill and
+        number with NumPy and Pillow (matplotlib text is too slow to redraw every frame)."""
         kind = str(g.kind[r, c])
         rect = self._rect
-        if kind == "empty":
-            rect.set_bounds(g.x0 + c - 0.05, g.y0 + r - 0.55, 1.1, 1.1)
-            rect.set_facecolor("white")
-            rect.set_edgecolor("none")
-            rect.set_linestyle("-")
+        if kind == "empty" or border:
+            if kind == "empty":
+                rect.set_bounds(g.x0 + c - 0.05, g.y0 + r - 0.55, 1.1, 1.1)
+                rect.set_facecolor("white")
+                rect.set_edgecolor("none")
+            else:
+                rect.set_bounds(g.x0 + c, g.y0 + r - 0.5, 1, 1)
+                rect.set_facecolor("white")
+                rect.set_edgecolor(pal.CROP_EDGE.hex if kind == "crop" else "black")
+            rect.set_linestyle("--" if kind == "crop" else "-")
             self.ax.draw_artist(rect)
-            return
+            if kind == "empty":
+                return
+        from PIL import Image, ImageDraw
+
+        buf = np.asarray(self.canvas.buffer_rgba())
+        r0, r1, c0, c1 = (int(v) for v in self._pixel_box(g)[r, c])
         fill = pal.base_fill(kind) or pal.WHITE
-        rect.set_bounds(g.x0 + c, g.y0 + r - 0.5, 1, 1)
-        rect.set_facecolor(fill.hex)
-        rect.set_edgecolor(pal.CROP_EDGE.hex if kind == "crop" else "black")
-        rect.set_linestyle("--" if kind == "crop" else "-")
-        self.ax.draw_artist(rect)
+        patch = np.empty((r1 - r0, c1 - c0, 3), dtype=np.uint8)
+        patch[...] = (fill.red, fill.green, fill.blue)
+        image = Image.fromarray(patch)
+        draw = ImageDraw.Draw(image)
         if g.outpad[r, c]:
-            self._outpad.set_xy((g.x0 + c + 0.1, g.y0 + r - 0.4))
-            self.ax.draw_artist(self._outpad)
+            inset = max(int(0.1 * (c1 - c0)), 1)
+            w, h = c1 - c0, r1 - r0
+            edge = (pal.OUTPAD_EDGE.red, pal.OUTPAD_EDGE.green, pal.OUTPAD_EDGE.blue)
+            for k in range(inset, w - inset, 3):  # a dotted inset outline
+                draw.point([(k, inset), (k, h - 1 - inset)], fill=edge)
+            for k in range(inset, h - inset, 3):
+                draw.point([(inset, k), (w - 1 - inset, k)], fill=edge)
         text = format_value(g.values[r, c])
         if text:
-            t = self._text
-            t.set_position((g.x0 + c + 0.5, g.y0 + r))
-            t.set_text(text)
-            t.set_fontsize(_fontsize(text, self.cell_pt))
-            t.set_color("dimgray" if kind == "crop" else "black")
-            self.ax.draw_artist(t)
+            colour = (105, 105, 105) if kind == "crop" else (0, 0, 0)
+            draw.text(
+                ((c1 - c0) / 2, (r1 - r0) / 2), text, fill=colour, font=self._font_px(_fontsize(text, self.cell_pt)), anchor="mm"
+            )
+        buf[r0:r1, c0:c1, :3] = np.asarray(image)
 
-    def _update_step(self, scene: Scene) -> None:
-        if scene.step == self.state.step:
-            return
+    def _step_strip(self, scene: Scene) -> tuple[int, int, int, int, float]:
+        """The pixel rows and columns of the step line, and its font size in pixels."""
         x_min, y_min, x_max, _ = scene.bounds
         left, top, right, _ = _margins(scene)
-        strip = Rectangle(
-            (x_min - left, y_min - top), x_max - x_min + left + right, 1.2, facecolor="white", edgecolor="none"
-        )
-        strip.set_figure(self.fig)
-        strip.axes = self.ax
-        strip.set_transform(self.ax.transData)
-        self.ax.draw_artist(strip)
-        text = _step_text(self.ax, scene)
-        text.set_figure(self.fig)
-        text.axes = self.ax
-        text.set_transform(self.ax.transData)
-        self.ax.draw_artist(text)
+        (xa, ya), (xb, yb) = self.ax.transData.transform([(x_min - left, y_min - top), (x_max + right, y_min - top + 1.2)])
+        r0, r1 = sorted((self.height - int(ya), self.height - int(yb)))
+        size = min(11.0, 0.45 * self.cell_pt) * self.fig.dpi / 72
+        return max(r0, 0), r1, max(int(xa), 0), int(xb), size
 
-    def _update(self, scene: Scene) -> None:
-        self._update_step(scene)
+    def _draw_step(self, frame: np.ndarray, scene: Scene) -> tuple[int, int, int, int]:
+        """Write the step line with Pillow (fast: it changes every frame)."""
+        from PIL import Image, ImageDraw
+
+        r0, r1, c0, c1, size = self._step_strip(scene)
+        if self._font is None:
+            from matplotlib import font_manager
+            from PIL import ImageFont
+
+            self._font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(int(round(size)), 6))
+        frame[r0:r1, c0:c1] = 255
+        strip = Image.fromarray(np.ascontiguousarray(frame[r0:r1, c0:c1]))
+        x_text = int(self.ax.transData.transform([(scene.bounds[0] - _margins(scene)[0] + 0.3, 0)])[0][0]) - c0
+        ImageDraw.Draw(strip).text((x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=self._font, anchor="lm")
+        frame[r0:r1, c0:c1] = np.asarray(strip)
+        return (r0, r1, c0, c1)
+
+    def _update(self, scene: Scene) -> list[tuple[int, int, int, int]]:
+        dirty: list[tuple[int, int, int, int]] = []
         for old, new in zip(self.state.grids, scene.grids):
+            border = (old.kind != new.kind) & ((old.kind == "crop") | (new.kind == "crop") | (old.kind == "empty") | (new.kind == "empty"))
             changed = (old.kind != new.kind) | (old.outpad != new.outpad)
             changed = changed | _values_differ(old.values, new.values)
             if not changed.any():
@@ -435,18 +477,24 @@ class FrameRenderer:
                 near[:, 1:] |= emptied[:, :-1]
                 near[:, :-1] |= emptied[:, 1:]
                 redraw |= near & (new.kind != "empty")
+                border = border | near
                 for r, c in zip(*np.nonzero(emptied)):
-                    self._draw_cell(new, int(r), int(c))
-            for r, c in zip(*np.nonzero(redraw & (new.kind != "empty"))):  # the few changed cells
-                self._draw_cell(new, int(r), int(c))
+                    self._draw_cell(new, int(r), int(c), True)
+            for r, c in zip(*np.nonzero(redraw)):  # the few changed cells
+                if new.kind[r, c] != "empty":
+                    self._draw_cell(new, int(r), int(c), bool(border[r, c]))
+            dirty.append(_bbox(self._pixel_box(new), redraw, pad=4))
         self.state = scene
+        return dirty
 
     def render(
         self, scene: Scene, highlights: Sequence[tuple[str, int]] = ()
-    ) -> np.ndarray:
-        """The RGB pixels of ``scene`` (same layout as the first)."""
-        self._update(scene)
-        frame = np.asarray(self.canvas.buffer_rgba())[..., :3].astype(np.uint16)
+    ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+        """The RGB pixels of ``scene`` (same layout as the first), and the boxes that may differ
+        from the previous frame (row0, row1, col0, col1)."""
+        dirty = self._update(scene)
+        frame = np.array(self.canvas.buffer_rgba())[..., :3]
+        tinted_boxes: list[tuple[int, int, int, int]] = []
         for g in scene.grids:
             tinted = (g.tap >= 0) | g.current
             if not tinted.any():
@@ -454,17 +502,25 @@ class FrameRenderer:
             box = self._pixel_box(g)
             for r, c in zip(*np.nonzero(tinted)):  # a loop over the few coloured cells
                 colour = pal.tint(int(g.tap[r, c]), bool(g.current[r, c]))
-                r0, r1, c0, c1 = box[r, c]
-                frame[r0:r1, c0:c1] = frame[r0:r1, c0:c1] * np.array([colour.red, colour.green, colour.blue]) // 255
+                r0, r1, c0, c1 = (int(v) for v in box[r, c])
+                region = frame[r0:r1, c0:c1].astype(np.uint16)
+                frame[r0:r1, c0:c1] = region * np.array([colour.red, colour.green, colour.blue]) // 255
+            tinted_boxes.append(_bbox(box, tinted))
         if scene.matrix is not None:
             for axis, index in highlights:
-                self._outline(frame, scene.matrix, axis, index)
-        return frame.astype(np.uint8)
+                box = self._outline(frame, scene.matrix, axis, index)
+                if box is not None:
+                    tinted_boxes.append(box)
+        if scene.step:
+            dirty.append(self._draw_step(frame, scene))
+        dirty += tinted_boxes + self._previous
+        self._previous = tinted_boxes
+        return frame, dirty
 
-    def _outline(self, frame: np.ndarray, m: Matrix, axis: str, index: int) -> None:
+    def _outline(self, frame: np.ndarray, m: Matrix, axis: str, index: int) -> tuple[int, int, int, int] | None:
         where = m.data.display_index(index, 0 if axis == "row" else 1)
         if where is None:
-            return
+            return None
         if axis == "row":
             corners = [(m.x0, m.y0 + where * m.cell), (m.x0 + m.width, m.y0 + (where + 1) * m.cell)]
         else:
@@ -477,12 +533,20 @@ class FrameRenderer:
         frame[r0:r1, c1 - 2 : c1] = 0
         frame[r0 : r0 + 2, c0:c1] = 0
         frame[r1 - 2 : r1, c0:c1] = 0
+        return (r0, r1, c0, c1)
 
     def frames(
         self, scenes: Sequence[Scene], highlights: Sequence[Sequence[tuple[str, int]]] | None = None
-    ) -> Iterator[np.ndarray]:
+    ) -> Iterator[tuple[np.ndarray, list[tuple[int, int, int, int]]]]:
+        """Every frame's pixels and the boxes changed since the previous one."""
         for t, scene in enumerate(scenes):
             yield self.render(scene, highlights[t] if highlights is not None else ())
+
+
+def _bbox(box: np.ndarray, mask: np.ndarray, pad: int = 0) -> tuple[int, int, int, int]:
+    """The pixel box around the cells of ``mask`` (``box`` from ``_pixel_box``)."""
+    b = box[mask]
+    return (int(b[:, 0].min()) - pad, int(b[:, 1].max()) + pad, int(b[:, 2].min()) - pad, int(b[:, 3].max()) + pad)
 
 
 def _values_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
