@@ -16,15 +16,15 @@ from ..spec import ConvTransposeSpec
 from ._model import (
     Matrix,
     MatrixData,
+    ScatterData,
     Scene,
     SceneOptions,
-    ScatterData,
     SlidingData,
     Val,
     _check_spec,
     _position,
-    default_position,
     channel_pairs,
+    default_position,
     matrix_data,
     resolve_arrays,
     scatter_data,
@@ -148,7 +148,11 @@ class ScatterFigure(_Drawable):
         w, xa = resolve_arrays(spec, weight, x)
         chosen, total = channel_pairs(spec, pairs, max_pairs)
         data = tuple(scatter_data(spec, w, xa, p) for p in chosen)
-        f = None if focus is None else ((int(focus),) if np.ndim(focus) == 0 else tuple(int(v) for v in focus))
+        f = (
+            None
+            if focus is None
+            else ((int(focus),) if np.ndim(focus) == 0 else tuple(int(v) for v in focus))
+        )
         return cls(spec, data, total, f, index_base)
 
     def scene(self, upto: int | None = None, running: Sequence[np.ndarray] | None = None) -> Scene:
@@ -173,7 +177,14 @@ class ScatterFigure(_Drawable):
             scenes.append(self.scene(t, running).replace(step=step))
         rows = [
             tuple(
-                ("row", int(np.ravel_multi_index((d.pair[0], *np.unravel_index(t, self.spec.input_size)), self.spec.input_shape)))
+                (
+                    "row",
+                    int(
+                        np.ravel_multi_index(
+                            (d.pair[0], *np.unravel_index(t, self.spec.input_size)), self.spec.input_shape
+                        )
+                    ),
+                )
                 for d in self.data
             )
             for t in range(n)
@@ -246,7 +257,8 @@ class SlidingFigure(_Drawable):
             scenes.append(self.scene(o, computed).replace(step=step))
             cols.append(
                 tuple(
-                    ("col", int(np.ravel_multi_index((d.pair[1], *o), self.spec.output_shape))) for d in self.data
+                    ("col", int(np.ravel_multi_index((d.pair[1], *o), self.spec.output_shape)))
+                    for d in self.data
                 )
             )
         return _animation(self.spec, scenes, cols, "gather", interval_ms, with_matrix)
@@ -268,7 +280,9 @@ class MatrixFigure(_Drawable):
     data: MatrixData
 
     @classmethod
-    def from_spec(cls, spec: ConvTransposeSpec | Any, *, max_rows: int = 64, max_cols: int = 64) -> MatrixFigure:
+    def from_spec(
+        cls, spec: ConvTransposeSpec | Any, *, max_rows: int = 64, max_cols: int = 64
+    ) -> MatrixFigure:
         """From a spec (``C`` by tap) or any matrix (nonzeros shaded); past the limits, head and tail."""
         return cls(matrix_data(spec, max_rows, max_cols))
 
@@ -281,7 +295,9 @@ class MatrixFigure(_Drawable):
 
 def _matrix_title(data: MatrixData) -> str:
     r, c = data.shape
-    elided = " (first and last rows and columns)" if data.row_gap is not None or data.col_gap is not None else ""
+    elided = (
+        " (first and last rows and columns)" if data.row_gap is not None or data.col_gap is not None else ""
+    )
     return f"$C$: {r} × {c}, entries coloured by kernel tap{elided}".replace("×", "$\\times$")
 
 
@@ -384,7 +400,6 @@ class Animation:
 
     def to_html(self, dpi: float = 60) -> str:
         """A self-contained HTML player: inline PNG frames, play/pause and a slider."""
-        from PIL import Image
 
         uris = []
         for image in self._images(dpi):
@@ -454,9 +469,13 @@ def animate(
     (5, b'GIF89a')
     """
     if view == "gather":
-        fig: Any = SlidingFigure.from_spec(spec, weight, x, pairs=pairs, max_pairs=max_pairs, index_base=index_base)
+        fig: Any = SlidingFigure.from_spec(
+            spec, weight, x, pairs=pairs, max_pairs=max_pairs, index_base=index_base
+        )
     elif view == "scatter":
-        fig = ScatterFigure.from_spec(spec, weight, x, pairs=pairs, max_pairs=max_pairs, index_base=index_base)
+        fig = ScatterFigure.from_spec(
+            spec, weight, x, pairs=pairs, max_pairs=max_pairs, index_base=index_base
+        )
     else:
         raise ValueError(f"view must be 'gather' or 'scatter'; got view={view!r}")
     kw = {} if interval_ms is None else {"interval_ms": interval_ms}

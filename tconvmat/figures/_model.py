@@ -30,10 +30,10 @@ from ..spec import ConvolutionSpecError, ConvTransposeSpec, input_index
 
 __all__ = [
     "Grid",
-    "MatrixData",
     "Matrix",
-    "Scene",
+    "MatrixData",
     "ScatterData",
+    "Scene",
     "SlidingData",
     "Text",
     "Val",
@@ -343,7 +343,7 @@ class ScatterData:
 
     def running_sums(self) -> np.ndarray:
         """Shape ``(n_inputs, *canvas)``: the sums after inputs ``0 … t`` (C order) have scattered."""
-        n_in, n_taps = self.products.shape
+        n_in, _n_taps = self.products.shape
         flat = self._flat_canvas()
         per_input = np.zeros((n_in, math.prod(self.canvas_shape)), dtype=self.sums.dtype)
         rows = np.broadcast_to(np.arange(n_in)[:, None], flat.shape)
@@ -601,7 +601,9 @@ def matrix_data(c: Any, max_rows: int = 24, max_cols: int = 24) -> MatrixData:
     else:
         nz = np.asarray(c, dtype=object)[np.ix_(rows, cols)]
     mask = np.vectorize(_nonzero, otypes=[bool])(nz) if nz.size else np.zeros(nz.shape, dtype=bool)
-    return MatrixData(None, (n_rows, n_cols), tuple(rows), tuple(cols), r_gap, c_gap, mask.astype(np.int64), None)
+    return MatrixData(
+        None, (n_rows, n_cols), tuple(rows), tuple(cols), r_gap, c_gap, mask.astype(np.int64), None
+    )
 
 
 def _nonzero(value: Any) -> bool:
@@ -696,7 +698,8 @@ def scatter_scene(
             tap[rows[shown & (rows < upto)], rel[shown & (rows < upto)]] = -1
         outpad_rows = np.broadcast_to(outpad_c[None, :], (n_in, cols)) & (kind == "value")
         x_labels = tuple(
-            (f"${_sub(nm['x'], (i,), base)} = ", Val(v), "$") for i, v in enumerate(data.x.reshape(-1).tolist())
+            (f"${_sub(nm['x'], (i,), base)} = ", Val(v), "$")
+            for i, v in enumerate(data.x.reshape(-1).tolist())
         )
         copies = _grid(
             "copies",
@@ -873,7 +876,9 @@ def sliding_scene(
         y_vals = np.where(computed, y_vals, "")
     outpad = _outpad_mask(spec, list(np.ix_(*(np.arange(L) for L in spec.output_size))))
     w_taps = np.ravel_multi_index(
-        tuple(np.asarray(spec.kernel_size)[:, None] - 1 - np.indices(spec.kernel_size).reshape(spec.ndim, -1)),
+        tuple(
+            np.asarray(spec.kernel_size)[:, None] - 1 - np.indices(spec.kernel_size).reshape(spec.ndim, -1)
+        ),
         spec.kernel_size,
     ).reshape(spec.kernel_size)
     o_label = ",".join(str(v + base) for v in o)

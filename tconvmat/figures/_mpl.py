@@ -60,7 +60,7 @@ def _label_width(label: Label) -> float:
 
 def _margins(scene: Scene) -> tuple[float, float, float, float]:
     """Room (left, top, right, bottom) in cell units beyond the cells, for labels and titles."""
-    x_min, y_min, x_max, y_max = scene.bounds
+    x_min, y_min, x_max, _y_max = scene.bounds
     left = 0.3
     top = 0.6
     for g in scene.grids:
@@ -102,7 +102,11 @@ def legend_entries(scene: Scene) -> list[tuple[str, str]]:
             present.add("outpad")
         if g.current.any():
             present.add("current")
-    current = "input scattering" if any(g.current.any() for g in scene.grids if g.name == "x") else "output computed"
+    current = (
+        "input scattering"
+        if any(g.current.any() for g in scene.grids if g.name == "x")
+        else "output computed"
+    )
     out = []
     for key, text in (
         ("zero", "inserted zero"),
@@ -159,7 +163,8 @@ def _boxes(g: Grid, mask: np.ndarray) -> np.ndarray:
     x = g.x0 + c
     y = g.y0 + r - 0.5
     return np.stack(
-        [np.stack([x, y], 1), np.stack([x + 1, y], 1), np.stack([x + 1, y + 1], 1), np.stack([x, y + 1], 1)], 1
+        [np.stack([x, y], 1), np.stack([x + 1, y], 1), np.stack([x + 1, y + 1], 1), np.stack([x, y + 1], 1)],
+        1,
     )
 
 
@@ -212,11 +217,19 @@ def draw_grid(ax: Axes, g: Grid, cell_pt: float, tinted: bool = True) -> None:
         ax.text(g.x0 - 0.15, g.y0 + r, format_label(lab), ha="right", va="center", fontsize=small)
     for c, lab in enumerate(g.col_labels):
         ax.text(
-            g.x0 + c + 0.5, g.y0 - g.col_label_gap, lab, ha="center", va="center", fontsize=small, color="gray"
+            g.x0 + c + 0.5,
+            g.y0 - g.col_label_gap,
+            lab,
+            ha="center",
+            va="center",
+            fontsize=small,
+            color="gray",
         )
     if g.title:
         above = g.y0 - 0.5 - (g.col_label_gap + 0.45 if g.col_labels else 0.25)
-        ax.text(g.x0, above, format_label(g.title), ha="left", va="bottom", fontsize=min(11.0, 0.45 * cell_pt))
+        ax.text(
+            g.x0, above, format_label(g.title), ha="left", va="bottom", fontsize=min(11.0, 0.45 * cell_pt)
+        )
 
 
 def _outpad_collection(g: Grid, mask: np.ndarray) -> PolyCollection:
@@ -227,7 +240,9 @@ def _outpad_collection(g: Grid, mask: np.ndarray) -> PolyCollection:
     )
 
 
-def draw_matrix(ax: Axes, m: Matrix, cell_pt: float, highlight: tuple[int | None, int | None] = (None, None)) -> None:
+def draw_matrix(
+    ax: Axes, m: Matrix, cell_pt: float, highlight: tuple[int | None, int | None] = (None, None)
+) -> None:
     data = m.data
     n_r, n_c = data.display_shape
     img = np.ones((n_r, n_c, 3))
@@ -254,16 +269,41 @@ def draw_matrix(ax: Axes, m: Matrix, cell_pt: float, highlight: tuple[int | None
     if max(n_r, n_c) <= 40 and m.cell * cell_pt >= 4:
         xs = m.x0 + m.cell * np.arange(n_c + 1)
         ys = m.y0 + m.cell * np.arange(n_r + 1)
-        segs = [[(x, m.y0), (x, m.y0 + m.height)] for x in xs] + [[(m.x0, y), (m.x0 + m.width, y)] for y in ys]
+        segs = [[(x, m.y0), (x, m.y0 + m.height)] for x in xs] + [
+            [(m.x0, y), (m.x0 + m.width, y)] for y in ys
+        ]
         ax.add_collection(LineCollection(segs, colors="0.85", linewidths=0.4, zorder=2))
     small = min(9.0, 0.36 * cell_pt)
     n_rows, n_cols = data.shape
     ax.text(m.x0 - 0.2, m.y0 + m.cell / 2, "0", ha="right", va="center", fontsize=small, color="gray")
-    ax.text(m.x0 - 0.2, m.y0 + m.height - m.cell / 2, str(n_rows - 1), ha="right", va="center", fontsize=small, color="gray")
+    ax.text(
+        m.x0 - 0.2,
+        m.y0 + m.height - m.cell / 2,
+        str(n_rows - 1),
+        ha="right",
+        va="center",
+        fontsize=small,
+        color="gray",
+    )
     ax.text(m.x0 + m.cell / 2, m.y0 - 0.25, "0", ha="center", va="bottom", fontsize=small, color="gray")
-    ax.text(m.x0 + m.width - m.cell / 2, m.y0 - 0.25, str(n_cols - 1), ha="center", va="bottom", fontsize=small, color="gray")
+    ax.text(
+        m.x0 + m.width - m.cell / 2,
+        m.y0 - 0.25,
+        str(n_cols - 1),
+        ha="center",
+        va="bottom",
+        fontsize=small,
+        color="gray",
+    )
     if m.title:
-        ax.text(m.x0, m.y0 - 1.1, format_label(m.title), ha="left", va="bottom", fontsize=min(11.0, 0.45 * cell_pt))
+        ax.text(
+            m.x0,
+            m.y0 - 1.1,
+            format_label(m.title),
+            ha="left",
+            va="bottom",
+            fontsize=min(11.0, 0.45 * cell_pt),
+        )
 
 
 def draw_scene(ax: Axes, scene: Scene, tinted: bool = True) -> None:
@@ -275,7 +315,15 @@ def draw_scene(ax: Axes, scene: Scene, tinted: bool = True) -> None:
     small = min(9.0, 0.36 * cell_pt)
     for t in scene.texts:
         ha = {"east": "right", "west": "left"}.get(t.anchor, "center")
-        ax.text(t.x, t.y, format_label(t.label), ha=ha, va="center", fontsize=small, color="gray" if t.gray else "black")
+        ax.text(
+            t.x,
+            t.y,
+            format_label(t.label),
+            ha=ha,
+            va="center",
+            fontsize=small,
+            color="gray" if t.gray else "black",
+        )
     for x0, y0, x1, y1 in scene.rules:
         ax.add_line(Line2D([x0, x1], [y0, y1], color="black", linewidth=1.2))
     if scene.matrix is not None:
@@ -292,7 +340,11 @@ def _step_text(ax: Axes, scene: Scene) -> MplText:
     x_min, y_min, _, _ = scene.bounds
     left, top, _, _ = _margins(scene)
     return MplText(
-        x_min - left + 0.3, y_min - top + 0.7, format_label(scene.step), ha="left", va="center",
+        x_min - left + 0.3,
+        y_min - top + 0.7,
+        format_label(scene.step),
+        ha="left",
+        va="center",
         fontsize=min(11.0, 0.45 * _cell_points(ax)),
     )
 
@@ -304,15 +356,35 @@ def _draw_legend(ax: Axes, scene: Scene, entries: list[tuple[str, str]], size: f
     for key, text in entries:
         if key in ("zero", "pad", "current"):
             fill = {"zero": pal.ZERO, "pad": pal.PAD, "current": pal.CURRENT}[key]
-            ax.add_patch(Rectangle((x, y - 0.35), 0.7, 0.7, facecolor=fill.hex, edgecolor="black", linewidth=0.6))
+            ax.add_patch(
+                Rectangle((x, y - 0.35), 0.7, 0.7, facecolor=fill.hex, edgecolor="black", linewidth=0.6)
+            )
         elif key == "crop":
             ax.add_patch(
-                Rectangle((x, y - 0.35), 0.7, 0.7, fill=False, edgecolor=pal.CROP_EDGE.hex, linestyle="--", linewidth=0.6)
+                Rectangle(
+                    (x, y - 0.35),
+                    0.7,
+                    0.7,
+                    fill=False,
+                    edgecolor=pal.CROP_EDGE.hex,
+                    linestyle="--",
+                    linewidth=0.6,
+                )
             )
         else:
-            ax.add_patch(Rectangle((x, y - 0.35), 0.7, 0.7, facecolor="white", edgecolor="black", linewidth=0.6))
             ax.add_patch(
-                Rectangle((x + 0.1, y - 0.25), 0.5, 0.5, fill=False, edgecolor=pal.OUTPAD_EDGE.hex, linestyle=":", linewidth=1.4)
+                Rectangle((x, y - 0.35), 0.7, 0.7, facecolor="white", edgecolor="black", linewidth=0.6)
+            )
+            ax.add_patch(
+                Rectangle(
+                    (x + 0.1, y - 0.25),
+                    0.5,
+                    0.5,
+                    fill=False,
+                    edgecolor=pal.OUTPAD_EDGE.hex,
+                    linestyle=":",
+                    linewidth=1.4,
+                )
             )
         ax.text(x + 0.9, y, text, ha="left", va="center", fontsize=size)
         x += 1.6 + 0.3 * len(text)
@@ -335,7 +407,9 @@ class FrameRenderer:
     def __init__(self, first: Scene, dpi: float = 72, cell_inch: float | None = None) -> None:
         self.fig, self.ax = new_figure(first, cell_inch=cell_inch, dpi=dpi)
         # the cells' numbers are written by Pillow below (hundreds of matplotlib texts are slow)
-        bare = first.replace(grids=tuple(g.replace(values=np.full(g.shape, "", dtype=object)) for g in first.grids))
+        bare = first.replace(
+            grids=tuple(g.replace(values=np.full(g.shape, "", dtype=object)) for g in first.grids)
+        )
         draw_scene(self.ax, bare, tinted=False)
         self.canvas = self.fig.canvas
         self.canvas.draw()
@@ -344,7 +418,9 @@ class FrameRenderer:
         self._rect = Rectangle((0, 0), 1, 1, linewidth=0.6, edgecolor="black")
         self._rect.set_animated(True)
         self.ax.add_patch(self._rect)
-        self._outpad = Rectangle((0, 0), 0.8, 0.8, fill=False, edgecolor=pal.OUTPAD_EDGE.hex, linestyle=":", linewidth=1.4)
+        self._outpad = Rectangle(
+            (0, 0), 0.8, 0.8, fill=False, edgecolor=pal.OUTPAD_EDGE.hex, linestyle=":", linewidth=1.4
+        )
         self._outpad.set_animated(True)
         self.ax.add_patch(self._outpad)
         self._text = MplText(0, 0, "", ha="center", va="center_baseline")
@@ -383,7 +459,7 @@ class FrameRenderer:
 
     def _font_px(self, size_pt: float) -> Any:
         """DejaVu Sans (matplotlib's default face) at ``size_pt`` points, for Pillow."""
-        px = max(int(round(size_pt * self.fig.dpi / 72)), 6)
+        px = max(round(size_pt * self.fig.dpi / 72), 6)
         if px not in self._fonts:
             from matplotlib import font_manager
             from PIL import ImageFont
@@ -430,7 +506,11 @@ class FrameRenderer:
         if text:
             colour = (105, 105, 105) if kind == "crop" else (0, 0, 0)
             draw.text(
-                ((c1 - c0) / 2, (r1 - r0) / 2), text, fill=colour, font=self._font_px(_fontsize(text, self.cell_pt)), anchor="mm"
+                ((c1 - c0) / 2, (r1 - r0) / 2),
+                text,
+                fill=colour,
+                font=self._font_px(_fontsize(text, self.cell_pt)),
+                anchor="mm",
             )
         buf[r0:r1, c0:c1, :3] = np.asarray(image)
 
@@ -438,7 +518,9 @@ class FrameRenderer:
         """The pixel rows and columns of the step line, and its font size in pixels."""
         x_min, y_min, x_max, _ = scene.bounds
         left, top, right, _ = _margins(scene)
-        (xa, ya), (xb, yb) = self.ax.transData.transform([(x_min - left, y_min - top), (x_max + right, y_min - top + 1.2)])
+        (xa, ya), (xb, yb) = self.ax.transData.transform(
+            [(x_min - left, y_min - top), (x_max + right, y_min - top + 1.2)]
+        )
         r0, r1 = sorted((self.height - int(ya), self.height - int(yb)))
         size = min(11.0, 0.45 * self.cell_pt) * self.fig.dpi / 72
         return max(r0, 0), r1, max(int(xa), 0), int(xb), size
@@ -452,18 +534,24 @@ class FrameRenderer:
             from matplotlib import font_manager
             from PIL import ImageFont
 
-            self._font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(int(round(size)), 6))
+            self._font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(round(size), 6))
         frame[r0:r1, c0:c1] = 255
         strip = Image.fromarray(np.ascontiguousarray(frame[r0:r1, c0:c1]))
-        x_text = int(self.ax.transData.transform([(scene.bounds[0] - _margins(scene)[0] + 0.3, 0)])[0][0]) - c0
-        ImageDraw.Draw(strip).text((x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=self._font, anchor="lm")
+        x_text = (
+            int(self.ax.transData.transform([(scene.bounds[0] - _margins(scene)[0] + 0.3, 0)])[0][0]) - c0
+        )
+        ImageDraw.Draw(strip).text(
+            (x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=self._font, anchor="lm"
+        )
         frame[r0:r1, c0:c1] = np.asarray(strip)
         return (r0, r1, c0, c1)
 
     def _update(self, scene: Scene) -> list[tuple[int, int, int, int]]:
         dirty: list[tuple[int, int, int, int]] = []
         for old, new in zip(self.state.grids, scene.grids):
-            border = (old.kind != new.kind) & ((old.kind == "crop") | (new.kind == "crop") | (old.kind == "empty") | (new.kind == "empty"))
+            border = (old.kind != new.kind) & (
+                (old.kind == "crop") | (new.kind == "crop") | (old.kind == "empty") | (new.kind == "empty")
+            )
             changed = (old.kind != new.kind) | (old.outpad != new.outpad)
             changed = changed | _values_differ(old.values, new.values)
             if not changed.any():
@@ -517,7 +605,9 @@ class FrameRenderer:
         self._previous = tinted_boxes
         return frame, dirty
 
-    def _outline(self, frame: np.ndarray, m: Matrix, axis: str, index: int) -> tuple[int, int, int, int] | None:
+    def _outline(
+        self, frame: np.ndarray, m: Matrix, axis: str, index: int
+    ) -> tuple[int, int, int, int] | None:
         where = m.data.display_index(index, 0 if axis == "row" else 1)
         if where is None:
             return None
@@ -526,8 +616,8 @@ class FrameRenderer:
         else:
             corners = [(m.x0 + where * m.cell, m.y0), (m.x0 + (where + 1) * m.cell, m.y0 + m.height)]
         (xa, ya), (xb, yb) = self.ax.transData.transform(corners)
-        c0, c1 = int(min(xa, xb)) - 1, int(math.ceil(max(xa, xb))) + 1
-        r0, r1 = self.height - int(math.ceil(max(ya, yb))) - 1, self.height - int(min(ya, yb)) + 1
+        c0, c1 = int(min(xa, xb)) - 1, math.ceil(max(xa, xb)) + 1
+        r0, r1 = self.height - math.ceil(max(ya, yb)) - 1, self.height - int(min(ya, yb)) + 1
         r0, c0 = max(r0, 0), max(c0, 0)
         frame[r0:r1, c0 : c0 + 2] = 0
         frame[r0:r1, c1 - 2 : c1] = 0
@@ -546,7 +636,12 @@ class FrameRenderer:
 def _bbox(box: np.ndarray, mask: np.ndarray, pad: int = 0) -> tuple[int, int, int, int]:
     """The pixel box around the cells of ``mask`` (``box`` from ``_pixel_box``)."""
     b = box[mask]
-    return (int(b[:, 0].min()) - pad, int(b[:, 1].max()) + pad, int(b[:, 2].min()) - pad, int(b[:, 3].max()) + pad)
+    return (
+        int(b[:, 0].min()) - pad,
+        int(b[:, 1].max()) + pad,
+        int(b[:, 2].min()) - pad,
+        int(b[:, 3].max()) + pad,
+    )
 
 
 def _values_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
