@@ -27,8 +27,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from .matrix import _axis_index, _index_dtype, conv_matrix
-from .ops import _batched, _finish, _flip_swap, _stride1, _tap_slices, _weight, conv_transpose
+from ._arrays import batched, finish, weight_array
+from ._core import axis_index, flip_swap, index_dtype, stride1, tap_slices
+from .matrix import conv_matrix
+from .ops import conv_transpose
 from .padding import fold, pad
 from .spec import (
     ConvolutionSpecError,
@@ -107,14 +109,14 @@ def im2col_matrix(
     cols = (np.arange(channels) * math.prod(spec.input_size)).reshape((channels,) + (1,) * (2 * ndim))
     valid = np.ones((1,) * len(grid), dtype=bool)
     for a in range(ndim):
-        index, ok = _axis_index(spec, a, out[a])  # (L_out_a, K_a)
+        index, ok = axis_index(spec, a, out[a])  # (L_out_a, K_a)
         shape = [1] * len(grid)
         shape[1 + a], shape[1 + ndim + a] = kernel[a], out[a]
         cols = cols + (index.T * col_strides[a]).reshape(shape)
         valid = valid & ok.T.reshape(shape)
     cols, valid = np.broadcast_arrays(cols, valid)
     n_rows = math.prod(grid)
-    idx = _index_dtype(n_rows, channels * math.prod(spec.input_size))
+    idx = index_dtype(n_rows, channels * math.prod(spec.input_size))
     indices = cols[valid].astype(idx)
     indptr = np.zeros(n_rows + 1, dtype=idx)
     np.cumsum(valid.reshape(-1), out=indptr[1:])
@@ -159,7 +161,7 @@ def conv_input_grad(
     >>> conv_input_grad(g, np.array([[[1, 2, 3]]]), (1, 6), stride=2)
     array([[ 1,  2, 13, 20, 30,  0]])
     """
-    w = _weight(weight, "(C_out, C_in/groups, *K)")
+    w = weight_array(weight, "(C_out, C_in/groups, *K)")
     ishape = tuple(int(v) for v in input_shape)
     spec = conv_spec(w.shape, ishape, stride, padding, dilation, groups, padding_mode)
     return conv_transpose(
@@ -194,9 +196,9 @@ def conv_weight_grad(
     >>> conv_weight_grad(np.array([[1, 2, 3, 4]]), np.array([[1, -1]]), (1, 1, 3))
     array([[[-1, -1, -1]]])
     """
-    x, _ = _batched(input, len(weight_shape) - 2, "conv_weight_grad")
+    x, _ = batched(input, len(weight_shape) - 2, "conv_weight_grad")
     spec = conv_spec(tuple(weight_shape), x.shape[1:], stride, padding, dilation, groups, padding_mode)
-    g_arr, _ = _batched(grad_output, spec.ndim, "conv_weight_grad")
+    g_arr, _ = batched(grad_output, spec.ndim, "conv_weight_grad")
     if g_arr.shape[1:] != spec.output_shape or g_arr.shape[0] != x.shape[0]:
         raise ConvolutionSpecError(
             f"grad_output must have shape (N, *{spec.output_shape}) with the input's batch size "
@@ -211,7 +213,7 @@ def conv_weight_grad(
     taps = list(np.ndindex(*spec.kernel_size))
     dw = np.zeros((groups_, c_out_g, c_in_g, len(taps)), dtype=np.result_type(x, g_arr))
     for t, k in enumerate(taps):
-        xk = xg[(Ellipsis, *_tap_slices(k, spec.output_size, spec.stride, spec.dilation))]
+        xk = xg[(Ellipsis, *tap_slices(k, spec.output_size, spec.stride, spec.dilation))]
         xk = np.moveaxis(xk.reshape(n, groups_, c_in_g, p), 0, 2).reshape(groups_, c_in_g, n * p)
         dw[..., t] = gt @ np.swapaxes(xk, -1, -2)
     return dw.reshape(spec.weight_shape)
@@ -274,20 +276,20 @@ class Subpixel:
 
     def phase_outputs(self, x: ArrayLike) -> list[NDArray[Any]]:
         """Each phase's stride-1 convolution of ``x`` (batched ``(N, C_out, *size)``)."""
-        xb, _ = _batched(x, self.spec.ndim, "Subpixel.apply")
+        xb, _ = batched(x, self.spec.ndim, "Subpixel.apply")
         outs = []
         for ph in self.phases:
             if ph.weight is None or 0 in ph.size:
                 outs.append(np.zeros((xb.shape[0], self.spec.out_channels, *ph.size), dtype=xb.dtype))
             else:
                 outs.append(
-                    _stride1(xb, ph.weight, (1,) * self.spec.ndim, ph.pads, ph.dilation, self.spec.groups)
+                    stride1(xb, ph.weight, (1,) * self.spec.ndim, ph.pads, ph.dilation, self.spec.groups)
                 )
         return outs
 
     def apply(self, x: ArrayLike, bias: ArrayLike | None = None) -> NDArray[Any]:
         """Equal to ``conv_transpose(x, weight, …)`` for the parameters this was made for."""
-        xb, unbatched = _batched(x, self.spec.ndim, "Subpixel.apply")
+        xb, unbatched = batched(x, self.spec.ndim, "Subpixel.apply")
         if xb.shape[1:] != self.spec.input_shape:
             raise ConvolutionSpecError(
                 f"input must have shape (N, *{self.spec.input_shape}) or {self.spec.input_shape}; "
@@ -299,7 +301,7 @@ class Subpixel:
         for ph, y in zip(self.phases, outs):
             buf[(Ellipsis, *(slice(f, None, s) for f, s in zip(ph.phase, self.spec.stride)))] = y
         y = fold(buf, self.spec.padding, "zeros")
-        return _finish(y, None if bias is None else np.asarray(bias), unbatched, self.spec.ndim)
+        return finish(y, None if bias is None else np.asarray(bias), unbatched, self.spec.ndim)
 
 
 def _axis_phase(
@@ -358,7 +360,7 @@ def subpixel(
     >>> sp_.apply(np.array([[1, 10]]))
     array([[ 1,  2, 13, 20, 30]])
     """
-    w = _weight(weight, "(C_in, C_out/groups, *kernel)")
+    w = weight_array(weight, "(C_in, C_out/groups, *kernel)")
     spec = conv_transpose_spec(w.shape, input_shape, stride, padding, output_padding, groups, dilation)
     full = tuple(L + pb + pa for L, (pb, pa) in zip(spec.output_size, spec.padding))
     phases = []
@@ -372,7 +374,7 @@ def subpixel(
         taps = tuple(a[0] for a in axes)
         sub = None
         if all(taps):
-            sub = _flip_swap(w[np.ix_(range(w.shape[0]), range(w.shape[1]), *taps)], spec.groups)
+            sub = flip_swap(w[np.ix_(range(w.shape[0]), range(w.shape[1]), *taps)], spec.groups)
         phases.append(
             SubpixelPhase(
                 phase=tuple(int(f) for f in phi),
@@ -441,7 +443,7 @@ def resize_conv_matrix(
            [1, 2],
            [0, 2]])
     """
-    w = _weight(weight, "(C_out, C_in, *K)")
+    w = weight_array(weight, "(C_out, C_in, *K)")
     ishape = tuple(int(v) for v in input_shape)
     n = len(ishape) - 1
     r = _per_axis(scale, "scale", n)
@@ -493,7 +495,7 @@ def gram_spectrum(
     >>> np.round(ev, 12)
     array([0., 2., 2., 4.])
     """
-    w = np.asarray(_weight(weight, "(C_out, C_in, *K)"), dtype=np.float64)
+    w = np.asarray(weight_array(weight, "(C_out, C_in, *K)"), dtype=np.float64)
     ishape = tuple(int(v) for v in input_shape)
     spec = conv_spec(w.shape, ishape, 1, padding, dilation, 1, "circular")
     if spec.output_size != spec.input_size:

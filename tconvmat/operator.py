@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from scipy.sparse.linalg import LinearOperator
 
 from ._arrays import numeric
-from .ops import _gather, _scatter
+from ._core import gather, scatter
 from .spec import (
     ConvSpec,
     ConvTransposeSpec,
@@ -103,7 +103,7 @@ def _conv_pair(spec: ConvSpec, w: NDArray[Any]) -> tuple[_Apply, _Apply]:
         padding_mode=spec.padding_mode,
     )
     wh = _conj(w)
-    return (lambda x: _gather(x, w, spec)), (lambda y: _scatter(y, wh, t_spec))
+    return (lambda x: gather(x, w, spec)), (lambda y: scatter(y, wh, t_spec))
 
 
 def conv_operator(
@@ -241,11 +241,11 @@ def conv_transpose_operator(
     adjoint_spec, wh = spec.adjoint, _conj(w)
 
     def forward(x: NDArray[Any]) -> NDArray[Any]:
-        return _scatter(x, w, spec)
+        return scatter(x, w, spec)
 
     def adjoint(y: NDArray[Any]) -> NDArray[Any]:
         # With output_padding ≥ stride the forward convolution reaches further than
         # the transposed one's input: keep its first input_size positions, as C does.
-        return _crop(_gather(y, wh, adjoint_spec), spec.input_size)
+        return _crop(gather(y, wh, adjoint_spec), spec.input_size)
 
     return _ConvOperator(forward, adjoint, spec.input_shape, spec.output_shape, w.dtype, spec)

@@ -32,7 +32,13 @@ __all__ = [
     "conv_spec",
     "conv_transpose_output_length",
     "conv_transpose_spec",
+    "format_tuple",
+    "full_length",
     "input_index",
+    "reach",
+    "same_split",
+    "shape_arithmetic",
+    "zero_inserted_length",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -116,6 +122,54 @@ def conv_transpose_output_length(
     return last + 1 + output_padding - pad_after
 
 
+def reach(kernel: Any, dilation: Any) -> Any:
+    """Distance from the first to the last tap of a dilated kernel, ``d·(K − 1)``.
+
+    The dilated kernel covers ``reach + 1`` positions; the equivalent convolution pads
+    the zero-inserted input by ``reach − p_before`` and ``reach − p_after + op``.
+
+    Examples
+    --------
+    >>> reach(3, 2)
+    4
+    """
+    return input_index(0, kernel - 1, 1, dilation, 0)
+
+
+def zero_inserted_length(length: Any, stride: Any) -> Any:
+    """Length of a signal with ``s − 1`` zeros inserted between neighbours, ``(L − 1)·s + 1``.
+
+    Examples
+    --------
+    >>> zero_inserted_length(2, 4)
+    5
+    """
+    return input_index(length - 1, 0, stride, 1, 0) + 1
+
+
+def full_length(length: Any, kernel: Any, stride: Any, dilation: Any, output_padding: Any = 0) -> Any:
+    """The transposed convolution's output length before any cropping, ``(L − 1)·s + d·(K − 1) + op + 1``.
+
+    Examples
+    --------
+    >>> full_length(2, 3, stride=2, dilation=1)
+    5
+    """
+    return conv_transpose_output_length(length, kernel, stride, 0, 0, dilation, output_padding)
+
+
+def same_split(total: Any) -> tuple[Any, Any]:
+    """A total padding split as PyTorch's ``padding='same'`` (and ONNX ``SAME_UPPER``) does:
+    the smaller half before, the larger after.
+
+    Examples
+    --------
+    >>> same_split(5)
+    (2, 3)
+    """
+    return total // 2, total - total // 2
+
+
 # ---------------------------------------------------------------------------
 # Argument normalisation
 # ---------------------------------------------------------------------------
@@ -168,14 +222,23 @@ def _pads(value: Any, ndim: int) -> Pads:
     return tuple((p, p) for p in _per_axis(value, "padding", ndim))
 
 
-def _fmt(values: tuple[Any, ...]) -> str:
+def format_tuple(values: Sequence[Any]) -> str:
+    """``(1, 2)``, ``(3,)``: a tuple as Python writes it, for messages and text.
+
+    Examples
+    --------
+    >>> format_tuple((3,)), format_tuple([1, 2])
+    ('(3,)', '(1, 2)')
+    """
     return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
 
 
 def _check_axes(name: str, values: tuple[int, ...], ok: Any, rule: str, extra: str = "") -> None:
     for axis, v in enumerate(values):
         if not ok(v):
-            raise ConvolutionSpecError(f"{name} {rule}; got {name}={_fmt(values)}{extra} (axis {axis})")
+            raise ConvolutionSpecError(
+                f"{name} {rule}; got {name}={format_tuple(values)}{extra} (axis {axis})"
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -245,6 +308,22 @@ class ConvSpec:
     def padded_size(self) -> tuple[int, ...]:
         """Spatial size of the padded input."""
         return tuple(L + pb + pa for L, (pb, pa) in zip(self.input_size, self.padding))
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`tconvmat.conv` (PyTorch's names) for this spec.
+
+        Examples
+        --------
+        >>> conv_spec((2, 1, 3), (1, 4), padding="same").kwargs()
+        {'stride': (1,), 'padding': ((1, 1),), 'dilation': (1,), 'groups': 1, 'padding_mode': 'zeros'}
+        """
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "groups": self.groups,
+            "padding_mode": self.padding_mode,
+        }
 
 
 @dataclass(frozen=True)
@@ -336,9 +415,53 @@ class ConvTransposeSpec:
         """Pads of the equivalent stride-1 convolution: ``P_l = d(K−1) − p_before``,
         ``P_r = d(K−1) − p_after + op`` (negative means crop)."""
         return tuple(
-            (d * (K - 1) - pb, d * (K - 1) - pa + op)
+            (reach(K, d) - pb, reach(K, d) - pa + op)
             for K, d, (pb, pa), op in zip(self.kernel_size, self.dilation, self.padding, self.output_padding)
         )
+
+    @property
+    def full_size(self) -> tuple[int, ...]:
+        """Spatial output size before cropping ``p_before`` and ``p_after`` (:func:`full_length`)."""
+        return tuple(
+            full_length(L, K, s, d, op)
+            for L, K, s, d, op in zip(
+                self.input_size, self.kernel_size, self.stride, self.dilation, self.output_padding
+            )
+        )
+
+    @property
+    def full_pads(self) -> Pads:
+        """Pads of the equivalent stride-1 convolution that gives the full, uncropped output:
+        ``(d(K−1), d(K−1) + op)`` (the :attr:`flipped_pads` before subtracting the padding)."""
+        return tuple(
+            (reach(K, d), reach(K, d) + op)
+            for K, d, op in zip(self.kernel_size, self.dilation, self.output_padding)
+        )
+
+    @property
+    def upsampled_size(self) -> tuple[int, ...]:
+        """Spatial size of the zero-inserted input, ``(L − 1)·s + 1`` (:func:`zero_inserted_length`)."""
+        return tuple(zero_inserted_length(L, s) for L, s in zip(self.input_size, self.stride))
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`tconvmat.conv_transpose` (PyTorch's names) for this spec.
+
+        ``conv_transpose(x, w, **spec.kwargs())`` computes exactly this spec; the
+        values are the validated per-axis tuples (padding as ``(before, after)`` pairs).
+
+        Examples
+        --------
+        >>> conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=(6,)).kwargs()
+        {'stride': (2,), 'padding': ((0, 0),), 'output_padding': (1,), 'groups': 1, 'dilation': (1,), 'padding_mode': 'zeros'}
+        """
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "output_padding": self.output_padding,
+            "groups": self.groups,
+            "dilation": self.dilation,
+            "padding_mode": self.padding_mode,
+        }
 
 
 # ---------------------------------------------------------------------------
@@ -456,10 +579,9 @@ def conv_spec(
         elif padding == "same":
             if any(s != 1 for s in stride_t):
                 raise ConvolutionSpecError(
-                    f"padding='same' needs stride 1 on every axis, as in PyTorch; got stride={_fmt(stride_t)}"
+                    f"padding='same' needs stride 1 on every axis, as in PyTorch; got stride={format_tuple(stride_t)}"
                 )
-            totals = [d * (K - 1) for d, K in zip(dilation_t, kernel)]
-            pads = tuple((t // 2, t - t // 2) for t in totals)
+            pads = tuple(same_split(reach(K, d)) for d, K in zip(dilation_t, kernel))
         else:
             raise ConvolutionSpecError(f"padding string must be 'same' or 'valid'; got padding={padding!r}")
     else:
@@ -526,7 +648,7 @@ def output_size_spatial(output_size: Any, ndim: int, batched: bool) -> tuple[int
         what, axes = ("a batched", "batch, channel") if batched else ("an unbatched", "channel")
         raise ConvolutionSpecError(
             f"output_size must have {ndim} or {ndim + extra} elements for {what} {ndim + extra}-d "
-            f"input (the spatial sizes, or the {axes} and spatial sizes); got output_size={_fmt(sizes)}"
+            f"input (the spatial sizes, or the {axes} and spatial sizes); got output_size={format_tuple(sizes)}"
         )
     return sizes
 
@@ -547,7 +669,7 @@ def _resolve_output_padding(
     if len(sizes) != ndim:
         raise ConvolutionSpecError(
             f"output_size must have {ndim} spatial sizes (or include the channel/batch axes); "
-            f"got output_size={_fmt(sizes)}"
+            f"got output_size={format_tuple(sizes)}"
         )
     min_sizes = tuple(
         conv_transpose_output_length(L, K, s, pb, pa, d)
@@ -558,8 +680,8 @@ def _resolve_output_padding(
         if not lo <= n <= hi:
             raise ConvolutionSpecError(
                 f"output_size must lie between the smallest and largest reachable sizes "
-                f"{_fmt(min_sizes)} and {_fmt(max_sizes)} on every axis; got output_size={_fmt(sizes)} "
-                f"for input size {_fmt(ishape[1:])}, stride={_fmt(stride)} (axis {axis})"
+                f"{format_tuple(min_sizes)} and {format_tuple(max_sizes)} on every axis; got output_size={format_tuple(sizes)} "
+                f"for input size {format_tuple(ishape[1:])}, stride={format_tuple(stride)} (axis {axis})"
             )
     return tuple(n - lo for n, lo in zip(sizes, min_sizes))
 
@@ -647,7 +769,7 @@ def conv_transpose_spec(
         if op >= max(s, d):
             raise ConvolutionSpecError(
                 f"output_padding must be smaller than stride or dilation on every axis; "
-                f"got output_padding={_fmt(op_t)}, stride={_fmt(stride_t)}, dilation={_fmt(dilation_t)} (axis {axis})"
+                f"got output_padding={format_tuple(op_t)}, stride={format_tuple(stride_t)}, dilation={format_tuple(dilation_t)} (axis {axis})"
             )
     spec = ConvTransposeSpec(
         in_channels=c_in,
@@ -673,3 +795,34 @@ def conv_transpose_spec(
     if padding_mode != "zeros":
         _check_padding_mode(padding_mode, pads, out, "output")
     return spec
+
+
+# ---------------------------------------------------------------------------
+# The shape arithmetic as text (the CLI and the testing kit print it)
+# ---------------------------------------------------------------------------
+
+CONV_TRANSPOSE_LENGTH_TEXT = "L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1"
+CONV_LENGTH_TEXT = "L_out = ⌊(L_in + p_before + p_after − d·(K − 1) − 1) / s⌋ + 1"
+
+
+def shape_arithmetic(spec: ConvSpec | ConvTransposeSpec) -> list[str]:
+    """The output-length formula, then each axis with its numbers filled in.
+
+    Examples
+    --------
+    >>> print(chr(10).join(shape_arithmetic(conv_transpose_spec((1, 1, 3), (1, 2), stride=2))))
+    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1
+    axis 0: (2 − 1)·2 − 0 − 0 + 1·(3 − 1) + 0 + 1 = 5
+    """
+    transposed = isinstance(spec, ConvTransposeSpec)
+    lines = [CONV_TRANSPOSE_LENGTH_TEXT if transposed else CONV_LENGTH_TEXT]
+    for a in range(spec.ndim):
+        L, K, s, d = spec.input_size[a], spec.kernel_size[a], spec.stride[a], spec.dilation[a]
+        pb, pa = spec.padding[a]
+        out = spec.output_size[a]
+        if isinstance(spec, ConvTransposeSpec):
+            op = spec.output_padding[a]
+            lines.append(f"axis {a}: ({L} − 1)·{s} − {pb} − {pa} + {d}·({K} − 1) + {op} + 1 = {out}")
+        else:
+            lines.append(f"axis {a}: ⌊({L} + {pb} + {pa} − {d}·({K} − 1) − 1) / {s}⌋ + 1 = {out}")
+    return lines

@@ -30,7 +30,7 @@ import sympy
 from numpy.typing import ArrayLike, NDArray
 from sympy.simplify.simplify import factor_sum
 
-from .matrix import _pattern
+from ._core import pattern as _pattern
 from .spec import (
     ConvolutionSpecError,
     ConvSpec,

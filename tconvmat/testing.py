@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import sympy
 from numpy.typing import ArrayLike, NDArray
 
+from . import symbolic
+from .identities import subpixel
 from .matrix import conv_transpose_matrix
 from .ops import conv, conv_transpose
 from .padding import source_index
@@ -40,18 +44,25 @@ from .spec import (
     ConvTransposeSpec,
     conv_spec,
     conv_transpose_spec,
+    full_length,
     input_index,
+    reach,
+    shape_arithmetic,
 )
 
 __all__ = [
+    "RULES",
     "IdentityCheck",
     "IdentityReport",
     "InvalidParams",
     "assert_conv_transpose_close",
     "assert_conv_transpose_equal",
+    "break_rule",
     "check_identities",
     "conv_params",
     "example_arrays",
+    "random_params",
+    "sample_params",
     "torch_kwargs",
 ]
 
@@ -158,20 +169,12 @@ def _compare(
         lines = [
             f"conv_transpose output shape differs: expected {expected.shape}, got {actual.shape} "
             f"(x shape {xa.shape}, weight shape {wa.shape}, {ptext})",
-            "L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + output_padding + 1 per axis:",
         ]
-        for a in range(spec.ndim):
-            (pb, pa), L, s, d, K, op = (
-                spec.padding[a],
-                spec.input_size[a],
-                spec.stride[a],
-                spec.dilation[a],
-                spec.kernel_size[a],
-                spec.output_padding[a],
-            )
-            lines.append(
-                f"    axis {a}: ({L} − 1)·{s} − {pb} − {pa} + {d}·({K} − 1) + {op} + 1 = {spec.output_size[a]}"
-            )
+        formula, *axes = shape_arithmetic(spec)
+        lines.append(f"{formula} per axis:")
+        for a, line in enumerate(axes):
+            lines.append(f"    {line}")
+            s = spec.stride[a]
             got = actual.shape[actual.ndim - spec.ndim + a] if actual.ndim >= spec.ndim else None
             if s > 1 and got == spec.output_size[a] + s:
                 lines.append(
@@ -233,7 +236,7 @@ def assert_conv_transpose_equal(
     Traceback (most recent call last):
     ...
     AssertionError: conv_transpose output shape differs: expected (1, 1, 5), got (1, 1, 7) (x shape (1, 1, 2), weight shape (1, 1, 3), stride=2)
-    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + output_padding + 1 per axis:
+    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1 per axis:
         axis 0: (2 − 1)·2 − 0 − 0 + 1·(3 − 1) + 0 + 1 = 5
         axis 0: the actual size 7 is what L_in·s (instead of (L_in − 1)·s) gives
     """
@@ -271,11 +274,16 @@ def assert_conv_transpose_close(
 
 @dataclass(frozen=True)
 class IdentityCheck:
-    """One identity: its name, ``"pass"``/``"fail"``/``"skip"`` and a detail."""
+    """One identity: its name, ``"pass"``/``"fail"``/``"skip"``, a detail, and a stable ``key``.
+
+    Keys: ``matrix``, ``flipped``, ``dot``, ``symbolic``, ``subpixel``, ``torch``,
+    ``torch_vjp``, ``onnx`` (what a caller may relabel, as the CLI does for learners).
+    """
 
     name: str
     status: Literal["pass", "fail", "skip"]
     detail: str = ""
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -326,57 +334,176 @@ def example_arrays(
     return x, w
 
 
-def _check(name: str, fn: Callable[[], bool | str]) -> IdentityCheck:
+def run_check(name: str, fn: Callable[[], bool | str], key: str = "") -> IdentityCheck:
+    """Run one check: True passes, False fails, a string is the reason it was skipped,
+    and an exception is a failure with its message."""
     try:
         out = fn()
     except Exception as e:  # a check that crashes is a failed check, with the reason
-        return IdentityCheck(name, "fail", f"{type(e).__name__}: {e}")
+        return IdentityCheck(name, "fail", f"{type(e).__name__}: {e}", key)
     if isinstance(out, str):
-        return IdentityCheck(name, "skip", out)
-    return IdentityCheck(name, "pass" if out else "fail")
+        return IdentityCheck(name, "skip", out, key)
+    return IdentityCheck(name, "pass" if out else "fail", "", key)
 
 
-def _symbolic_check(
-    x: NDArray[Any], w: NDArray[Any], reference: NDArray[Any], kw: dict[str, Any]
-) -> bool | str:
-    """``tconvmat.symbolic.conv_transpose_expressions`` on symbols, substituted with the data."""
-    try:
-        symbolic = importlib.import_module("tconvmat.symbolic")
-    except ImportError:
-        return "tconvmat.symbolic not available"
-    names = ("conv_transpose_expressions", "input_symbols", "weight_symbols")
-    if not all(hasattr(symbolic, n) for n in names):
-        return f"tconvmat.symbolic lacks one of {', '.join(names)}"
+def _agree(expected: NDArray[Any], got: NDArray[Any]) -> bool:
+    """Exact on integers, to float64 round-off otherwise."""
+    if expected.shape != got.shape:
+        return False
+    if expected.dtype.kind in "iu" and got.dtype.kind in "iu":
+        return bool(np.array_equal(expected, got))
+    return bool(np.allclose(expected, got, rtol=1e-10, atol=1e-9))
+
+
+SYMBOLIC_MAX_WORK = 20_000
+"""Largest ``∏output_shape · ∏K`` the symbolic check expands."""
+
+ONNX_MAX_WORK = 2**18
+"""Largest ``C_in · ∏L · ∏K`` handed to ``onnx.reference`` (a pure-Python col2im: ~1 s)."""
+
+
+def _symbolic_check(spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]) -> bool | str:
+    """The element expressions in symbols ``x``, ``w``, substituted with the data, equal ``y``."""
+    if math.prod(spec.output_shape) * math.prod(spec.kernel_size) > SYMBOLIC_MAX_WORK:
+        return "too large to expand symbolically"
     xs = np.asarray(symbolic.input_symbols(x.shape), dtype=object)
     ws = np.asarray(symbolic.weight_symbols(w.shape), dtype=object)
-    try:
-        exprs = np.asarray(symbolic.conv_transpose_expressions(xs, ws, **kw), dtype=object)
-    except TypeError as e:
-        return f"conv_transpose_expressions has an unexpected signature ({e})"
+    exprs = np.asarray(symbolic.conv_transpose_expressions(xs, ws, **spec.kwargs()), dtype=object)
     subs = {
         **dict(zip(xs.ravel().tolist(), x.ravel().tolist())),
         **dict(zip(ws.ravel().tolist(), w.ravel().tolist())),
     }
-    values = np.array([int(e.xreplace(subs)) if hasattr(e, "xreplace") else int(e) for e in exprs.ravel()])
-    return bool(exprs.shape == reference.shape and np.array_equal(values.reshape(exprs.shape), reference))
+    values = np.array([complex(sympy.sympify(e).xreplace(subs)) for e in exprs.ravel()])
+    if exprs.shape != y.shape:
+        return False
+    return _agree(y.astype(np.complex128), values.reshape(exprs.shape))
+
+
+def _torch_check(spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]) -> bool | str:
+    """``F.conv_transpose*d`` (PyTorch) on the same data."""
+    if spec.ndim > 3:
+        return "PyTorch has no convolution past 3-d"
+    if spec.padding_mode != "zeros":
+        return "PyTorch has no padding modes for ConvTranspose"
+    if any(pb != pa for pb, pa in spec.padding):
+        return "asymmetric padding: PyTorch cannot express it"
+    torch = _optional("torch")
+    if torch is None:
+        return "torch not installed"
+    f = getattr(torch.nn.functional, f"conv_transpose{spec.ndim}d")
+    kw = spec.kwargs()
+    del kw["padding_mode"]
+    kw["padding"] = tuple(pb for pb, _ in spec.padding)
+    with torch.no_grad():
+        out = f(torch.from_numpy(x.astype(np.float64)), torch.from_numpy(w.astype(np.float64)), **kw)
+    return _agree(y.astype(np.float64), out.numpy())
+
+
+def _torch_vjp_check(
+    spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]
+) -> bool | str:
+    """PyTorch's autograd: the VJP of the padded forward convolution (any padding mode)."""
+    if spec.ndim > 3:
+        return "PyTorch has no convolution past 3-d"
+    torch = _optional("torch")
+    if torch is None:
+        return "torch not installed"
+    F = torch.nn.functional
+    fwd = spec.adjoint
+    z = torch.zeros((x.shape[0], *fwd.input_shape), dtype=torch.float64, requires_grad=True)
+    mode = "constant" if spec.padding_mode == "zeros" else spec.padding_mode
+    zp = F.pad(z, [v for pair in reversed(spec.padding) for v in pair], mode=mode)
+    out = getattr(F, f"conv{spec.ndim}d")(
+        zp,
+        torch.from_numpy(w.astype(np.float64)),
+        stride=spec.stride,
+        dilation=spec.dilation,
+        groups=spec.groups,
+    )
+    g = torch.zeros_like(out)
+    g[(slice(None), slice(None), *(slice(0, n) for n in spec.input_size))] = torch.from_numpy(
+        x.astype(np.float64)
+    )
+    (grad,) = torch.autograd.grad(out, z, g)
+    return _agree(y.astype(np.float64), grad.numpy())
+
+
+def _onnx_check(spec: ConvTransposeSpec, x: NDArray[Any], w: NDArray[Any], y: NDArray[Any]) -> bool | str:
+    """``onnx.reference``'s ConvTranspose on the same data (where it is right)."""
+    if spec.padding_mode != "zeros":
+        return "ONNX has no padding modes"
+    if spec.groups > 1:
+        return "the ONNX reference implementation mishandles groups > 1"
+    if any(op >= s for op, s in zip(spec.output_padding, spec.stride)):
+        return "the ONNX reference implementation mishandles output_padding ≥ stride"
+    work = spec.in_channels * math.prod(spec.input_size) * math.prod(spec.kernel_size)
+    if work > ONNX_MAX_WORK:  # its col2im is a Python loop: ~5 µs per element
+        return f"too large: {work:,} products"
+    if _optional("onnx") is None:
+        return "onnx not installed"
+    from onnx import TensorProto, helper
+    from onnx.reference import ReferenceEvaluator
+
+    node = helper.make_node(
+        "ConvTranspose",
+        ["X", "W"],
+        ["Y"],
+        strides=list(spec.stride),
+        dilations=list(spec.dilation),
+        pads=[pb for pb, _ in spec.padding] + [pa for _, pa in spec.padding],
+        group=spec.groups,
+        output_padding=list(spec.output_padding),
+        kernel_shape=list(spec.kernel_size),
+    )
+    value = [helper.make_tensor_value_info(n, TensorProto.DOUBLE, None) for n in ("X", "W", "Y")]
+    model = helper.make_model(
+        helper.make_graph([node], "t", value[:2], value[2:]), opset_imports=[helper.make_opsetid("", 17)]
+    )
+    (out,) = ReferenceEvaluator(model).run(None, {"X": x.astype(np.float64), "W": w.astype(np.float64)})
+    return _agree(y.astype(np.float64), np.asarray(out))
+
+
+def _optional(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+ORACLES = ("torch", "onnx")
+"""The oracles :func:`check_identities` can consult: PyTorch (``F.conv_transpose*d`` and the
+autograd VJP of the padded convolution) and ``onnx.reference``."""
 
 
 def check_identities(
-    *, weight_shape: Sequence[int], input_shape: Sequence[int], seed: int = 0, **params: Any
+    *,
+    weight_shape: Sequence[int],
+    input_shape: Sequence[int],
+    seed: int = 0,
+    x: ArrayLike | None = None,
+    weight: ArrayLike | None = None,
+    oracles: Sequence[str] = (),
+    **params: Any,
 ) -> IdentityReport:
     """Check every identity tconvmat knows for one transposed-convolution parameter set.
 
-    On random integer data (exact): the three routes agree (scatter, ``Cᵀx``,
-    flipped-kernel stride-1 convolution); the dot test ``⟨C u, v⟩ = ⟨u, Cᵀ v⟩``
-    with ``C u`` computed by the forward convolution :func:`tconvmat.conv`; and, if
-    ``tconvmat.symbolic`` provides ``conv_transpose_expressions``, that its
-    expressions evaluated on the data equal the numbers (skipped otherwise).
+    On random integer data (exact), or on ``x`` and ``weight`` if given: the three
+    routes agree (scatter, ``Cᵀx``, flipped-kernel stride-1 convolution); the dot test
+    ``⟨C u, v⟩ = ⟨u, Cᵀ v⟩`` with ``C u`` computed by the forward convolution
+    :func:`tconvmat.conv`; the symbolic expressions evaluated on the data equal the
+    numbers; the sub-pixel decomposition; and each oracle named in ``oracles``
+    (``"torch"``: ``F.conv_transpose*d`` and the autograd VJP; ``"onnx"``:
+    ``onnx.reference``), skipped where it is not installed or cannot express the case.
 
     Parameters
     ----------
     weight_shape, input_shape : sequence of int
         ``(C_in, C_out/groups, *kernel)`` and ``(C_in, *L)``.
     seed : int
+        Seed of the random data (and of the dot test's ``u``).
+    x, weight : array_like, optional
+        The data to check on (``x`` batched or not); random integers by default.
+    oracles : sequence of {"torch", "onnx"}
     **params
         Keyword arguments of :func:`tconvmat.conv_transpose`.
 
@@ -393,43 +520,61 @@ def check_identities(
     scatter = Cᵀx (matrix route)        agrees
     scatter = flipped-kernel route      agrees
     dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩      agrees
-    symbolic = numeric                  ...
+    symbolic = numeric                  agrees
+    sub-pixel decomposition             agrees
     """
+    unknown = [o for o in oracles if o not in ORACLES]
+    if unknown:
+        raise ConvolutionSpecError(f"oracles must be among {ORACLES}; got oracles={tuple(oracles)!r}")
     params_all = {"weight_shape": tuple(weight_shape), "input_shape": tuple(input_shape), **params}
     spec = conv_transpose_spec(weight_shape, input_shape, **params)
-    x, w = example_arrays(params_all, batch=2, seed=seed)
-    kw = {k: v for k, v in params.items() if k in _SPEC_KEYS}
-    y = conv_transpose(x, w, **kw, method="scatter")
+    rx, rw = example_arrays(params_all, batch=2, seed=seed)
+    xa = rx if x is None else np.asarray(x)
+    xa = xa[None] if xa.ndim == len(spec.input_shape) else xa
+    w = rw if weight is None else np.asarray(weight)
+    kw = spec.kwargs()
+    y = conv_transpose(xa, w, **kw, method="scatter")
 
     def dot() -> bool:
         rng = np.random.default_rng(seed + 1)
-        u = rng.integers(-3, 4, (2, *spec.output_shape))
-        fwd = spec.adjoint
-        cu = conv(
-            u,
-            w,
-            stride=fwd.stride,
-            padding=fwd.padding,
-            dilation=fwd.dilation,
-            groups=fwd.groups,
-            padding_mode=fwd.padding_mode,
-        )
+        u = rng.integers(-3, 4, (xa.shape[0], *spec.output_shape))
+        cu = conv(u, w, **spec.adjoint.kwargs())
         cu = cu[(Ellipsis, *(slice(0, L) for L in spec.input_size))]
-        return int(np.sum(cu * x)) == int(np.sum(u * y))
+        lhs, rhs = np.sum(cu * xa), np.sum(u * y)
+        return bool(lhs == rhs) if y.dtype.kind in "iu" else bool(np.isclose(lhs, rhs))
 
-    checks = (
-        _check(
+    def sub() -> bool | str:
+        if spec.padding_mode != "zeros":
+            return "zeros padding only"
+        return _agree(y, subpixel(w, spec.input_shape, **_no_mode(kw)).apply(xa))
+
+    checks = [
+        run_check(
             "scatter = Cᵀx (matrix route)",
-            lambda: bool(np.array_equal(y, conv_transpose(x, w, **kw, method="matrix"))),
+            lambda: _agree(y, conv_transpose(xa, w, **kw, method="matrix")),
+            "matrix",
         ),
-        _check(
+        run_check(
             "scatter = flipped-kernel route",
-            lambda: bool(np.array_equal(y, conv_transpose(x, w, **kw, method="flipped"))),
+            lambda: _agree(y, conv_transpose(xa, w, **kw, method="flipped")),
+            "flipped",
         ),
-        _check("dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩", dot),
-        _check("symbolic = numeric", lambda: _symbolic_check(x[0], w, y[0], kw)),
-    )
-    return IdentityReport(params_all, checks)
+        run_check("dot test ⟨C u, v⟩ = ⟨u, Cᵀ v⟩", dot, "dot"),
+        run_check("symbolic = numeric", lambda: _symbolic_check(spec, xa[0], w, y[0]), "symbolic"),
+        run_check("sub-pixel decomposition", sub, "subpixel"),
+    ]
+    if "torch" in oracles:
+        checks.append(run_check("PyTorch F.conv_transpose", lambda: _torch_check(spec, xa, w, y), "torch"))
+        checks.append(
+            run_check("PyTorch autograd VJP", lambda: _torch_vjp_check(spec, xa, w, y), "torch_vjp")
+        )
+    if "onnx" in oracles:
+        checks.append(run_check("ONNX reference", lambda: _onnx_check(spec, xa, w, y), "onnx"))
+    return IdentityReport(params_all, tuple(checks))
+
+
+def _no_mode(kw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kw.items() if k != "padding_mode"}
 
 
 # ---------------------------------------------------------------------------
@@ -481,19 +626,223 @@ class InvalidParams(dict):  # type: ignore[type-arg]
     rule: str = ""
 
 
-_RULES = (
-    "stride must be positive",
-    "dilation must be positive",
-    "padding must not be negative",
-    "groups must divide the channels",
-    "input channels must match the weight",
-    "kernel_size must be positive",
-    "padding_mode must be known",
-    "one value per spatial axis",
-    "output_padding must be smaller than stride or dilation",
-    "the output must not be empty",
+DrawInt = Callable[[int, int], int]
+"""``draw(lo, hi)``: an integer in ``lo..hi`` inclusive (Hypothesis' or NumPy's)."""
+
+_SPEC_ARGS = (
+    "weight_shape",
+    "input_shape",
+    "stride",
+    "padding",
+    "output_padding",
+    "groups",
+    "dilation",
+    "padding_mode",
 )
-_CONV_RULES = (*_RULES[:8], "the dilated kernel must fit in the padded input")
+
+
+def _build(p: Mapping[str, Any], transposed: bool) -> Any:
+    if transposed:
+        return conv_transpose_spec(**{k: p[k] for k in _SPEC_ARGS if k in p})
+    return conv_spec(**{k: p[k] for k in _SPEC_ARGS if k in p and k != "output_padding"})
+
+
+def sample_params(
+    draw: DrawInt,
+    *,
+    ndim: int | Sequence[int] = (1, 2, 3),
+    max_channels: int = 3,
+    max_size: int | Mapping[int, int] = 5,
+    transposed: bool = True,
+    padding_modes: Sequence[str] = ("zeros",),
+    max_kernel: int = 3,
+    max_stride: int = 3,
+    max_dilation: int = 2,
+    max_groups: int = 3,
+    asymmetric: bool = True,
+) -> dict[str, Any] | None:
+    """One draw of a parameter dict (the one sampler behind :func:`conv_params`,
+    :func:`random_params`, the test suite's cases and ``tconvmat verify --random``).
+
+    ``draw(lo, hi)`` supplies every integer, so the same rules serve Hypothesis
+    (``draw(st.integers(lo, hi))``) and NumPy (``rng.integers(lo, hi + 1)``).  Returns
+    None for a draw the spec refuses (padding-mode limits, rare): draw again.
+    ``max_size`` may map each ``ndim`` to its own largest size.
+    """
+    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+    n = ndims[draw(0, len(ndims) - 1)]
+    size_cap = max_size if isinstance(max_size, int) else max_size[n]
+    g = draw(1, max_groups)
+    ca, cb = draw(1, max_channels), draw(1, max_channels)
+    k = tuple(draw(1, max_kernel) for _ in range(n))
+    s = tuple(draw(1, max_stride) for _ in range(n))
+    d = tuple(draw(1, max_dilation) for _ in range(n))
+    L = tuple(draw(1, size_cap) for _ in range(n))
+    mode = padding_modes[draw(0, len(padding_modes) - 1)]
+    p: dict[str, Any] = {"stride": s, "dilation": d, "groups": g, "padding_mode": mode}
+    pads = []
+    if transposed:
+        op = tuple(draw(0, max(sa, da) - 1) for sa, da in zip(s, d))
+        p["output_padding"] = op
+        p["weight_shape"] = (ca * g, cb, *k)
+        p["input_shape"] = (ca * g, *L)
+        for La, Ka, sa, da, opa in zip(L, k, s, d, op):
+            full = full_length(La, Ka, sa, da, opa)
+            b = draw(0, min(full - 1, reach(Ka, da) + 1))
+            a = draw(0, min(full - 1 - b, reach(Ka, da) + 1)) if asymmetric else b
+            if b + a >= full:
+                return None
+            pads.append((b, a))
+    else:
+        p["weight_shape"] = (cb * g, ca, *k)
+        p["input_shape"] = (ca * g, *L)
+        for La, Ka, da in zip(L, k, d):
+            need = reach(Ka, da) + 1 - La  # padding needed for one output
+            lo = max(need, 0)
+            total = draw(lo, lo + reach(Ka, da) + 1)
+            b = draw(0, total) if asymmetric else total // 2
+            if not asymmetric and 2 * b < need:
+                return None
+            pads.append((b, total - b) if asymmetric else (b, b))
+    p["padding"] = tuple(pads)
+    try:
+        _build(p, transposed)
+    except ConvolutionSpecError:
+        return None
+    return p
+
+
+def random_params(rng: np.random.Generator, **limits: Any) -> dict[str, Any]:
+    """A valid parameter dict drawn with NumPy (:func:`sample_params`'s rules and limits).
+
+    Examples
+    --------
+    >>> p = random_params(np.random.default_rng(0), ndim=2)
+    >>> sorted(p)
+    ['dilation', 'groups', 'input_shape', 'output_padding', 'padding', 'padding_mode', 'stride', 'weight_shape']
+    >>> conv_transpose_spec(**p).ndim
+    2
+    """
+
+    def draw(lo: int, hi: int) -> int:
+        return int(rng.integers(lo, hi + 1))
+
+    while True:
+        p = sample_params(draw, **limits)
+        if p is not None:
+            return p
+
+
+def _at(t: tuple[int, ...], axis: int, v: Any) -> tuple[Any, ...]:
+    return (*t[:axis], v, *t[axis + 1 :])
+
+
+def _break_stride(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["stride"] = _at(p["stride"], axis, draw(-2, 0))
+
+
+def _break_dilation(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["dilation"] = _at(p["dilation"], axis, draw(-2, 0))
+
+
+def _break_padding(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    b, a = p["padding"][axis]
+    p["padding"] = _at(p["padding"], axis, (-1 - b, a))
+
+
+def _break_groups(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    ws, xs = list(p["weight_shape"]), list(p["input_shape"])
+    c = ws[0]  # C_in (transposed) or C_out (forward): both must be divisible
+    g = next(v for v in range(draw(2, c + 2), 3 * c + 4) if c % v)
+    p["groups"] = g
+    if not transposed:
+        xs[0] = ws[1] * g  # keep the input consistent: only divisibility breaks
+    p["input_shape"] = tuple(xs)
+
+
+def _break_channels(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    xs = list(p["input_shape"])
+    xs[0] += (-1, 1)[draw(0, 1)] if xs[0] > 1 else 1
+    p["input_shape"] = tuple(xs)
+
+
+def _break_kernel(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["weight_shape"] = _at(p["weight_shape"], 2 + axis, 0)
+
+
+def _break_mode(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    p["padding_mode"] = ("zero", "constant", "same", "Zeros")[draw(0, 3)]
+
+
+def _break_axes(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    n = len(p["stride"])
+    p["stride"] = (*p["stride"], 1) if n > 1 or draw(0, 1) else (1, 1)
+
+
+def _break_output_padding(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    s, d = p["stride"][axis], p["dilation"][axis]
+    p["output_padding"] = _at(p["output_padding"], axis, max(s, d) + draw(0, 2))
+
+
+def _break_empty(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    ws, xs = p["weight_shape"], p["input_shape"]
+    full = full_length(
+        xs[1 + axis], ws[2 + axis], p["stride"][axis], p["dilation"][axis], p["output_padding"][axis]
+    )
+    b = draw(0, full)
+    p["padding"] = _at(p["padding"], axis, (b, full - b))
+    p["padding_mode"] = "zeros"
+
+
+def _break_fit(p: dict[str, Any], draw: DrawInt, axis: int, transposed: bool) -> None:
+    ws, xs = list(p["weight_shape"]), list(p["input_shape"])
+    d = p["dilation"][axis]
+    ws[2 + axis] = max(ws[2 + axis], 2)
+    span = reach(ws[2 + axis], d) + 1
+    xs[1 + axis] = max(1, span - 1 - sum(p["padding"][axis]))
+    if xs[1 + axis] + sum(p["padding"][axis]) >= span:
+        p["padding"] = _at(p["padding"], axis, (0, 0))
+        xs[1 + axis] = span - 1
+    p["padding_mode"] = "zeros"
+    p["weight_shape"], p["input_shape"] = tuple(ws), tuple(xs)
+
+
+_Breaker = Callable[[dict[str, Any], DrawInt, int, bool], None]
+RULES: tuple[tuple[str, str, _Breaker, str], ...] = (
+    # (rule, what the spec's message says, how to break it, which specs: both / transposed / conv)
+    ("stride must be positive", "stride must be positive", _break_stride, "both"),
+    ("dilation must be positive", "dilation must be positive", _break_dilation, "both"),
+    ("padding must not be negative", "padding must not be negative", _break_padding, "both"),
+    ("groups must divide the channels", "is not divisible by groups", _break_groups, "both"),
+    ("input channels must match the weight", "input channels must equal", _break_channels, "both"),
+    ("kernel_size must be positive", "kernel_size must be positive", _break_kernel, "both"),
+    ("padding_mode must be known", "padding_mode must be one of", _break_mode, "both"),
+    ("one value per spatial axis", "stride must be a single integer or a sequence of", _break_axes, "both"),
+    (
+        "output_padding must be smaller than stride or dilation",
+        "output_padding must be smaller than stride or dilation",
+        _break_output_padding,
+        "transposed",
+    ),
+    ("the output must not be empty", "the output must not be empty", _break_empty, "transposed"),
+    ("the dilated kernel must fit in the padded input", "the dilated kernel must fit", _break_fit, "conv"),
+)
+"""The rules a parameter set can break: ``(rule, message, breaker, applies_to)``.
+
+``message`` is a fragment of the :class:`~tconvmat.ConvolutionSpecError` the spec
+constructor raises; ``breaker(params, draw, axis, transposed)`` breaks exactly that
+rule in place."""
+
+
+def break_rule(p: Mapping[str, Any], draw: DrawInt, transposed: bool = True) -> InvalidParams:
+    """A copy of the valid ``p`` with one rule of :data:`RULES` broken (``.rule`` says which)."""
+    rules = [r for r in RULES if r[3] in ("both", "transposed" if transposed else "conv")]
+    rule, _, breaker, _ = rules[draw(0, len(rules) - 1)]
+    q = dict(p)
+    breaker(q, draw, draw(0, len(q["stride"]) - 1), transposed)
+    out = InvalidParams(q)
+    out.rule = rule
+    return out
 
 
 def conv_params(
@@ -515,11 +864,12 @@ def conv_params(
     arguments (``stride``, ``padding`` as ``(before, after)`` pairs, ``dilation``,
     ``groups``, ``padding_mode``, and ``output_padding`` if ``transposed``), so
     ``tconvmat.conv_transpose_spec(**params)`` (or ``conv_spec``) accepts it, and
-    :func:`check_identities` and :func:`example_arrays` take it too.
+    :func:`check_identities` and :func:`example_arrays` take it too.  The draws follow
+    :func:`sample_params`.
 
     With ``invalid=True`` the dicts are :class:`InvalidParams`: a valid set with
-    exactly one rule broken (``.rule`` names it), for error-path tests: the spec
-    constructor must raise :class:`~tconvmat.ConvolutionSpecError`.
+    exactly one rule of :data:`RULES` broken (``.rule`` names it), for error-path
+    tests: the spec constructor must raise :class:`~tconvmat.ConvolutionSpecError`.
 
     Requires hypothesis (a test dependency, imported here only).
 
@@ -535,126 +885,30 @@ def conv_params(
     from hypothesis import assume
     from hypothesis import strategies as st
 
-    ndims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     for m in padding_modes:
         if m not in PADDING_MODES:
             raise ConvolutionSpecError(f"padding_modes must be among {PADDING_MODES}; got {m!r}")
-
-    def build(p: dict[str, Any]) -> Any:
-        keys = (
-            "weight_shape",
-            "input_shape",
-            "stride",
-            "padding",
-            "output_padding",
-            "groups",
-            "dilation",
-            "padding_mode",
-        )
-        if transposed:
-            return conv_transpose_spec(**{k: p[k] for k in keys if k in p})
-        return conv_spec(**{k: p[k] for k in keys if k in p and k != "output_padding"})
+    limits = {
+        "ndim": ndim,
+        "max_channels": max_channels,
+        "max_size": max_size,
+        "transposed": transposed,
+        "padding_modes": tuple(padding_modes),
+        "max_kernel": max_kernel,
+        "max_stride": max_stride,
+        "max_dilation": max_dilation,
+        "max_groups": max_groups,
+        "asymmetric": asymmetric,
+    }
 
     @st.composite
-    def valid(draw: Any) -> dict[str, Any]:
-        n = draw(st.sampled_from(ndims))
-        g = draw(st.integers(1, max_groups))
-        ca, cb = draw(st.integers(1, max_channels)), draw(st.integers(1, max_channels))
-        k = tuple(draw(st.integers(1, max_kernel)) for _ in range(n))
-        s = tuple(draw(st.integers(1, max_stride)) for _ in range(n))
-        d = tuple(draw(st.integers(1, max_dilation)) for _ in range(n))
-        L = tuple(draw(st.integers(1, max_size)) for _ in range(n))
-        mode = draw(st.sampled_from(tuple(padding_modes)))
-        p: dict[str, Any] = {"stride": s, "dilation": d, "groups": g, "padding_mode": mode}
-        pads = []
-        if transposed:
-            op = tuple(draw(st.integers(0, max(sa, da) - 1)) for sa, da in zip(s, d))
-            p["output_padding"] = op
-            p["weight_shape"] = (ca * g, cb, *k)
-            p["input_shape"] = (ca * g, *L)
-            for La, Ka, sa, da, opa in zip(L, k, s, d, op):
-                full = input_index(La - 1, Ka - 1, sa, da, 0) + 1 + opa
-                b = draw(st.integers(0, min(full - 1, da * (Ka - 1) + 1)))
-                a = draw(st.integers(0, min(full - 1 - b, da * (Ka - 1) + 1))) if asymmetric else b
-                assume(b + a < full)
-                pads.append((b, a))
-        else:
-            p["weight_shape"] = (cb * g, ca, *k)
-            p["input_shape"] = (ca * g, *L)
-            for La, Ka, da in zip(L, k, d):
-                need = input_index(0, Ka - 1, 1, da, 0) + 1 - La  # padding needed for one output
-                lo = max(need, 0)
-                total = draw(st.integers(lo, lo + da * (Ka - 1) + 1))
-                b = draw(st.integers(0, total)) if asymmetric else total // 2
-                pads.append((b, total - b) if asymmetric else (b, b))
-                if not asymmetric and 2 * b < need:
-                    assume(False)
-        p["padding"] = tuple(pads)
-        try:
-            build(p)
-        except ConvolutionSpecError:
-            assume(False)  # padding-mode limits (reflect < size, …): rare
-        return p
+    def strategy(draw: Any) -> dict[str, Any]:
+        def draw_int(lo: int, hi: int) -> int:
+            return int(draw(st.integers(lo, hi)))
 
-    if not invalid:
-        return valid()
+        p = sample_params(draw_int, **limits)
+        assume(p is not None)
+        assert p is not None
+        return break_rule(p, draw_int, transposed) if invalid else p
 
-    @st.composite
-    def broken(draw: Any) -> InvalidParams:
-        p = dict(draw(valid()))
-        rules = _RULES if transposed else _CONV_RULES
-        rule = draw(st.sampled_from(rules))
-        n = len(p["stride"])
-        axis = draw(st.integers(0, n - 1))
-
-        def at(t: tuple[int, ...], v: int) -> tuple[int, ...]:
-            return (*t[:axis], v, *t[axis + 1 :])
-
-        ws, xs = list(p["weight_shape"]), list(p["input_shape"])
-        if rule == "stride must be positive":
-            p["stride"] = at(p["stride"], draw(st.integers(-2, 0)))
-        elif rule == "dilation must be positive":
-            p["dilation"] = at(p["dilation"], draw(st.integers(-2, 0)))
-        elif rule == "padding must not be negative":
-            b, a = p["padding"][axis]
-            p["padding"] = (*p["padding"][:axis], (-1 - b, a), *p["padding"][axis + 1 :])
-        elif rule == "groups must divide the channels":
-            c = ws[0]  # C_in (transposed) or C_out (forward): both must be divisible
-            g = draw(st.integers(2, c + 2).filter(lambda v: c % v != 0))
-            p["groups"] = g
-            if not transposed:
-                xs[0] = ws[1] * g  # keep the input consistent: only divisibility breaks
-        elif rule == "input channels must match the weight":
-            xs[0] += draw(st.sampled_from([-1, 1])) if xs[0] > 1 else 1
-        elif rule == "kernel_size must be positive":
-            ws[2 + axis] = 0
-        elif rule == "padding_mode must be known":
-            p["padding_mode"] = draw(st.sampled_from(["zero", "constant", "same", "Zeros"]))
-        elif rule == "one value per spatial axis":
-            p["stride"] = (*p["stride"], 1) if n > 1 or draw(st.booleans()) else (1, 1)
-        elif rule == "output_padding must be smaller than stride or dilation":
-            s, d = p["stride"][axis], p["dilation"][axis]
-            p["output_padding"] = at(p["output_padding"], max(s, d) + draw(st.integers(0, 2)))
-        elif rule == "the output must not be empty":
-            full = (
-                input_index(xs[1 + axis] - 1, ws[2 + axis] - 1, p["stride"][axis], p["dilation"][axis], 0) + 1
-            )
-            full += p["output_padding"][axis]
-            b = draw(st.integers(0, full))
-            p["padding"] = (*p["padding"][:axis], (b, full - b), *p["padding"][axis + 1 :])
-            p["padding_mode"] = "zeros"
-        elif rule == "the dilated kernel must fit in the padded input":
-            d = p["dilation"][axis]
-            ws[2 + axis] = max(ws[2 + axis], 2)
-            reach = input_index(0, ws[2 + axis] - 1, 1, d, 0) + 1
-            xs[1 + axis] = max(1, reach - 1 - sum(p["padding"][axis]))
-            if xs[1 + axis] + sum(p["padding"][axis]) >= reach:
-                p["padding"] = (*p["padding"][:axis], (0, 0), *p["padding"][axis + 1 :])
-                xs[1 + axis] = reach - 1
-            p["padding_mode"] = "zeros"
-        p["weight_shape"], p["input_shape"] = tuple(ws), tuple(xs)
-        out = InvalidParams(p)
-        out.rule = rule
-        return out
-
-    return broken()
+    return strategy()

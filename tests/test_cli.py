@@ -409,11 +409,11 @@ def test_verify_random_all_agree(capsys):
 
 
 def test_verify_exits_1_and_names_the_failure(capsys, monkeypatch):
-    from tconvmat import ops
+    from tconvmat import _core, ops
 
-    wrong = dict(ops._ROUTES)
-    wrong["flipped"] = lambda x, w, spec: ops._flipped(x, w, spec) + 1
-    monkeypatch.setattr(ops, "_ROUTES", wrong)
+    wrong = dict(ops.ROUTES)
+    wrong["flipped"] = lambda x, w, spec: _core.flipped(x, w, spec) + 1
+    monkeypatch.setattr(ops, "ROUTES", wrong)
     code, out, _ = run(capsys, "verify", *LEARNER, "--stride", "2")
     assert code == 1
     assert "1 parameter set: 1 FAILED" in out
@@ -427,13 +427,13 @@ def test_verify_shows_progress_on_stderr_for_long_runs(capsys):
 
 
 def test_explain_exits_1_when_a_route_disagrees(capsys, monkeypatch):
-    from tconvmat import ops
+    from tconvmat import _core, ops
 
-    wrong = dict(ops._ROUTES)
-    wrong["matrix"] = lambda x, w, spec: ops._via_matrix(x, w, spec) * 2
-    monkeypatch.setattr(ops, "_ROUTES", wrong)
+    wrong = dict(ops.ROUTES)
+    wrong["matrix"] = lambda x, w, spec: _core.via_matrix(x, w, spec) * 2
+    monkeypatch.setattr(ops, "ROUTES", wrong)
     monkeypatch.setattr(
-        "tconvmat.cli.conv_transpose_matrix", lambda *a, **k: tcm.conv_transpose_matrix(*a, **k) * 2
+        "tconvmat.cli._args.conv_transpose_matrix", lambda *a, **k: tcm.conv_transpose_matrix(*a, **k) * 2
     )
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 1 and "DISAGREES" in out
@@ -629,7 +629,7 @@ def test_parse_errors_name_the_subcommand(capsys):
 
 
 def test_explain_skips_the_onnx_reference_past_its_size(capsys, monkeypatch, onnx):
-    monkeypatch.setattr("tconvmat.cli.ONNX_MAX_WORK", 5)
+    monkeypatch.setattr("tconvmat.testing.ONNX_MAX_WORK", 5)
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
     assert code == 0 and "ONNX reference                    skipped (too large: 6 products)" in out
 

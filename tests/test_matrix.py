@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tconvmat as tcm
-from tconvmat.matrix import _index_dtype
+from tconvmat._core import index_dtype as _index_dtype
 
 from . import oracles
 from .cases import cases
@@ -163,7 +163,7 @@ def test_index_dtype_rule():
 
 def test_index_arithmetic_past_int32_does_not_overflow():
     """The pattern's column arithmetic is int64; past 2³¹ columns the matrix uses int64."""
-    from tconvmat.matrix import _pattern
+    from tconvmat._core import pattern as _pattern
 
     spec = tcm.conv_spec((1, 1, 1, 1, 2), (1, 2**11, 2**11, 2**10), padding=((0, 0), (0, 0), (0, 1)))
     # 2^32 columns; the first 2^11 rows along axis 0 reach column (2^11 − 1)·2^21 + 1 > 2^31.

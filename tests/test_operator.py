@@ -270,7 +270,7 @@ def test_row_block_is_c_sliced(case, seed, start, stop):
 
 @given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), data=st.data())
 def test_boxes_cover_a_row_major_range_in_order(shape, data):
-    from tconvmat.matrix import _boxes
+    from tconvmat._core.csr import _boxes
 
     n = math.prod(shape)
     lo = data.draw(st.integers(0, n))
