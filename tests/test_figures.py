@@ -50,7 +50,6 @@ def test_sliding_window_colours_are_the_entries_of_C() -> None:
         tcm.conv_transpose_spec((1, 1, 2, 3), (1, 4, 3), stride=(2, 1), padding=(0, 1)),
     ):
         fig = figures.SlidingFigure.from_spec(spec)
-        data = fig.data[0]
         T = figures.matrix_data(spec, 10**6, 10**6).taps  # tap + 1 of every entry of C
         for j in range(int(np.prod(spec.output_size))):
             o = np.unravel_index(j, spec.output_size)
@@ -126,7 +125,7 @@ def test_model_numbers_match_torch(
         dilation=spec.dilation,
         groups=groups,
     ).numpy()[0]
-    pairs, total = figures.channel_pairs(spec, max_pairs=100)
+    _, total = figures.channel_pairs(spec, max_pairs=100)
     assert total == groups * cin * cout
     scatter = figures.ScatterFigure.from_spec(
         spec,
