@@ -17,7 +17,7 @@ Examples
 >>> fig.data[0].y.tolist()
 [1, 1, 2, 1, 1]
 >>> fig.plot().figure_.get_size_inches().round(1).tolist()
-[4.2, 2.7]
+[4.7, 2.2]
 """
 
 from ._display import Animation, MatrixFigure, ScatterFigure, SlidingFigure, animate, write_figures

@@ -81,7 +81,7 @@ def tap_color(k: int) -> Color:
     Examples
     --------
     >>> tap_color(0).hex, tap_color(12) == tap_color(0)
-    ('#9cc1dc', True)
+    ('#9ac2dd', True)
     """
     return TAP_COLORS[int(k) % len(TAP_COLORS)]
 

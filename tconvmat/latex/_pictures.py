@@ -47,7 +47,7 @@ def tap_color(k: int) -> str:
     Examples
     --------
     >>> tap_color(0), tap_color(12) == tap_color(0)
-    ('{rgb,255:red,156;green,193;blue,220}', True)
+    ('{rgb,255:red,154;green,194;blue,221}', True)
     """
     return figure_tap_color(k).tikz
 
