@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..spec import ConvolutionSpecError
-from . import explain, inspect, prove, rewrite, verify
+from . import draw, explain, inspect, prove, rewrite, verify
 from ._args import Command, Parser, ToolMissing, UsageError
 
-FAMILIES = (inspect, explain, prove, verify, rewrite)
+FAMILIES = (inspect, explain, prove, verify, draw, rewrite)
 """The command modules; each lists its subcommands in ``COMMANDS`` (:class:`~._args.Command`)."""
 
 

@@ -22,7 +22,7 @@ from ._builder import Tex, command, environment, escape, join, math_name, text
 from ._document import proof_document
 from ._fragments import derivation, expressions, matrix, transpose_product, vector
 from ._identities import IDENTITIES, identity_document, identity_section
-from ._pictures import flipped_picture, scatter_picture, sparsity_picture, tap_color
+from ._pictures import flipped_picture, scatter_picture, scene_tikz, sparsity_picture, tap_color
 
 __all__ = [
     "IDENTITIES",
@@ -40,6 +40,7 @@ __all__ = [
     "matrix",
     "proof_document",
     "scatter_picture",
+    "scene_tikz",
     "sparsity_picture",
     "tap_color",
     "text",

@@ -1,54 +1,55 @@
 """TikZ pictures: the scatter, the flipped-kernel gather, the sparsity pattern of ``C``.
 
-What a learner draws by hand, drawn exactly.  Every position comes from
-:func:`tconvmat.spec.input_index` and the spec's derived values (output length,
-pads of the equivalent convolution); kernel taps have the same colour in every
-picture.  Pictures are text-mode :class:`~tconvmat.latex.Tex` (``tikzpicture``),
+What a learner draws by hand, drawn exactly.  This is the TikZ renderer of the figure
+model (:mod:`tconvmat.figures`): every cell, kind, colour and label comes from the
+model's scenes (computed there from :func:`tconvmat.spec.input_index` and the spec's
+derived values); kernel taps have the same colour here as in the matplotlib pictures.  Pictures are text-mode :class:`~tconvmat.latex.Tex` (``tikzpicture``),
 needing ``\\usepackage{tikz}`` only.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..matrix import conv_transpose_matrix
-from ..spec import ConvTransposeSpec, conv_transpose_spec, input_index
-from ._builder import Tex, environment, join
-from ._fragments import _block, _is_zero, _kept, _latex, _names, _shape2
-
-__all__ = ["flipped_picture", "scatter_picture", "sparsity_picture", "tap_color"]
-
-_PALETTE = (
-    "blue!22",
-    "orange!40",
-    "green!28",
-    "red!22",
-    "violet!25",
-    "cyan!30",
-    "yellow!50",
-    "brown!30",
-    "magenta!22",
-    "teal!30",
-    "lime!45",
-    "gray!35",
+from ..figures import (
+    ScatterData,
+    Scene,
+    SceneOptions,
+    SlidingData,
+    Val,
+    cell_fill,
+    matrix_data,
+    scatter_data,
+    scatter_scene,
+    sliding_data,
+    sliding_scene,
 )
+from ..figures import tap_color as figure_tap_color
+from ..figures._model import tap_matrix, tap_rows
+from ..figures._palette import OUTPAD_EDGE, TAP_COLORS
+from ..spec import ConvTransposeSpec, conv_transpose_spec
+from ._builder import Tex, environment, join
+from ._fragments import _latex, _names
+
+__all__ = ["flipped_picture", "scatter_picture", "scene_tikz", "sparsity_picture", "tap_color"]
+
+_PALETTE = TAP_COLORS
 
 
 def tap_color(k: int) -> str:
-    """The xcolor colour of kernel tap ``k`` (flat index) in every picture.
+    """The colour of kernel tap ``k`` (flat index) in every picture, as TikZ writes it.
+
+    The same colour as :func:`tconvmat.figures.tap_color` (one palette for every renderer).
 
     Examples
     --------
-    >>> tap_color(0), tap_color(12)
-    ('blue!22', 'blue!22')
+    >>> tap_color(0), tap_color(12) == tap_color(0)
+    ('{rgb,255:red,154;green,194;blue,221}', True)
     """
-    return _PALETTE[int(k) % len(_PALETTE)]
+    return figure_tap_color(k).tikz
 
 
 def _num(v: float) -> str:
@@ -57,17 +58,10 @@ def _num(v: float) -> str:
     return str(int(r)) if r == int(r) else f"{r:.4f}".rstrip("0")
 
 
-def _spec_1d(
-    x: Any, w: Any, stride: int, padding: Any, output_padding: int, dilation: int
-) -> ConvTransposeSpec:
-    pads = [tuple(padding)] if isinstance(padding, (tuple, list)) else padding
-    return conv_transpose_spec((1, 1, len(w)), (1, len(x)), stride, pads, output_padding, 1, dilation)
-
-
 def _vec(a: Any, what: str) -> np.ndarray:
     v = np.asarray(a)
-    if v.ndim != 1 or v.size == 0:
-        raise ValueError(f"{what} must be a non-empty 1-D array (one channel, one axis); got shape {v.shape}")
+    if v.ndim not in (1, 2) or v.size == 0:
+        raise ValueError(f"{what} must be a non-empty 1-D or 2-D array (one channel); got shape {v.shape}")
     return v.astype(object) if v.dtype == object else v
 
 
@@ -77,15 +71,6 @@ def _cell_size(n_cols: int, width_cm: float) -> float:
 
 def _font(size: float) -> str:
     return r"\footnotesize" if size >= 0.75 else (r"\scriptsize" if size >= 0.55 else r"\tiny")
-
-
-def _cell(col: float, row: float, value: str, fill: str | None, style: str = "cell") -> str:
-    fill_opt = f", fill={fill}" if fill else ""
-    return f"\\node[{style}{fill_opt}] at ({_num(col + 0.5)},{_num(-row)}) {{{value}}};"
-
-
-def _label(row: float, tex: str, col: float = 0.0) -> str:
-    return f"\\node[anchor=east] at ({_num(col - 0.15)},{_num(-row)}) {{{tex}}};"
 
 
 def _picture(size: float, body: list[str], extra_styles: str = "") -> Tex:
@@ -108,76 +93,153 @@ def _val(v: Any, names: Mapping[str, str] | None) -> str:
     return "$" + _latex(v, names) + "$"
 
 
-@dataclass(frozen=True)
-class _Scatter:
-    """The numbers of the scatter picture: positions ``lo … hi``, per-tap positions and products, sums."""
+def _spec_nd(
+    x: np.ndarray, w: np.ndarray, stride: Any, padding: Any, output_padding: Any, dilation: Any
+) -> ConvTransposeSpec:
+    """The spec of one channel pair: 1-D (``padding`` may be a ``(before, after)`` pair) or 2-D."""
+    if x.ndim != w.ndim:
+        raise ValueError(
+            f"x and w must have the same number of axes (one channel, 1-D or 2-D); got x shape {x.shape}, "
+            f"w shape {w.shape}"
+        )
+    pads = [tuple(padding)] if x.ndim == 1 and isinstance(padding, (tuple, list)) else padding
+    return conv_transpose_spec(
+        (1, 1, *w.shape),
+        (1, *x.shape),
+        stride=stride,
+        padding=pads,
+        output_padding=output_padding,
+        dilation=dilation,
+    )
 
-    spec: ConvTransposeSpec
-    x: np.ndarray
-    positions: tuple[np.ndarray, ...]  # per tap k: output position of every input, i·s + k·d − p
-    products: tuple[np.ndarray, ...]  # per tap k: x_i · w_k
-    lo: int
-    hi: int
-    sums: np.ndarray  # over positions lo … hi (cropped ones included)
 
-    @property
-    def y(self) -> np.ndarray:
-        """The output: the sums at ``0 ≤ j < L_out``."""
-        return self.sums[-self.lo : -self.lo + self.spec.output_size[0]]
+def _arrays(x: Any, w: Any, max_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    xv, wv = _vec(x, "x"), _vec(w, "w")
+    if xv.ndim == 1:
+        xv = xv[:max_inputs]
+    return xv, wv
 
 
 def _scatter(
-    x: Any, w: Any, stride: int, padding: Any, output_padding: int, dilation: int, max_inputs: int
-) -> _Scatter:
-    xv, wv = _vec(x, "x"), _vec(w, "w")
-    xv = xv[:max_inputs]
-    spec = _spec_1d(xv, wv, stride, padding, output_padding, dilation)
-    s, d, (pb, _), L_out = spec.stride[0], spec.dilation[0], spec.padding[0], spec.output_size[0]
-    i = np.arange(len(xv))
-    positions = tuple(input_index(i, k, s, d, pb) for k in range(len(wv)))
-    products = tuple(xv * wv[k] for k in range(len(wv)))
-    lo = min(0, min(int(p.min()) for p in positions))
-    hi = max(L_out - 1, max(int(p.max()) for p in positions))
-    dtype = object if (xv.dtype == object or wv.dtype == object) else np.result_type(xv, wv)
-    sums = np.zeros(hi - lo + 1, dtype=dtype)
-    for pos, prod in zip(positions, products):  # loop over kernel taps only
-        np.add.at(sums, pos - lo, prod)
-    return _Scatter(spec, xv, positions, products, lo, hi, sums)
+    x: Any, w: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any, max_inputs: int
+) -> ScatterData:
+    """The scatter numbers of one channel pair (the figure model's :class:`~tconvmat.figures.ScatterData`)."""
+    xv, wv = _arrays(x, w, max_inputs)
+    spec = _spec_nd(xv, wv, stride, padding, output_padding, dilation)
+    return scatter_data(spec, wv[None, None], xv[None])
+
+
+def _flipped(
+    x: Any, w: Any, stride: Any, padding: Any, output_padding: Any, dilation: Any, max_inputs: int
+) -> SlidingData:
+    """The flipped-kernel numbers of one channel pair (:class:`~tconvmat.figures.SlidingData`)."""
+    xv, wv = _arrays(x, w, max_inputs)
+    spec = _spec_nd(xv, wv, stride, padding, output_padding, dilation)
+    return sliding_data(spec, wv[None, None], xv[None])
+
+
+# ---------------------------------------------------------------------------
+# The TikZ renderer of a figure scene
+# ---------------------------------------------------------------------------
+
+
+def _label_tex(label: tuple[Any, ...], names: Mapping[str, str] | None) -> str:
+    return "".join(_latex(p.value, names) if isinstance(p, Val) else str(p) for p in label)
+
+
+def scene_tikz(
+    scene: Scene, *, width_cm: float = 12.0, symbol_names: Mapping[str, str] | None = None, comment: str = ""
+) -> Tex:
+    r"""A figure scene (:mod:`tconvmat.figures`) as a ``tikzpicture``: every cell, colour and label
+    where the model puts it; this renderer computes no position.
+
+    Examples
+    --------
+    >>> import tconvmat as tcm
+    >>> from tconvmat import figures
+    >>> spec = tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2)
+    >>> scene = figures.ScatterFigure.from_spec(spec, [[[1, 1, 1]]], [[1, 1]]).scene()
+    >>> scene_tikz(scene).count("\\node[cell")  # 6 copies and 5 sums
+    11
+    """
+    x_min, _, x_max, _ = scene.bounds
+    size = _cell_size(x_max - x_min, width_cm)
+    body = [f"% {comment}"] if comment else []
+    for g in scene.grids:
+        for c, lab in enumerate(g.col_labels):
+            body.append(
+                f"\\node[gray] at ({_num(g.x0 + c + 0.5)},{_num(-(g.y0 - g.col_label_gap))}) {{${lab}$}};"
+            )
+        for r, lab in enumerate(g.row_labels):
+            body.append(
+                f"\\node[anchor=east] at ({_num(g.x0 - 0.15)},{_num(-(g.y0 + r))}) {{{_label_tex(lab, symbol_names)}}};"
+            )
+        for r, c in zip(*np.nonzero(g.kind != "empty")):  # one node per drawn cell
+            kind = str(g.kind[r, c])
+            fill = cell_fill(kind, int(g.tap[r, c]), bool(g.current[r, c]))
+            value = g.values[r, c]
+            text = "" if isinstance(value, str) and value == "" else _val(value, symbol_names)
+            style = "ghost" if kind == "crop" else "cell"
+            fill_opt = f", fill={fill.tikz}" if fill is not None else ""
+            cx, cy = g.x0 + int(c) + 0.5, -(g.y0 + int(r))
+            body.append(f"\\node[{style}{fill_opt}] at ({_num(cx)},{_num(cy)}) {{{text}}};")
+            if g.outpad[r, c]:
+                body.append(
+                    f"\\draw[densely dotted, draw={OUTPAD_EDGE.tikz}] ({_num(cx - 0.38)},{_num(cy - 0.38)}) "
+                    f"rectangle ({_num(cx + 0.38)},{_num(cy + 0.38)});"
+                )
+        if g.title:
+            above = g.y0 - 0.5 - (g.col_label_gap + 0.45 if g.col_labels else 0.25)
+            body.append(
+                f"\\node[anchor=south west, inner sep=0pt] at ({_num(g.x0)},{_num(-above)}) {{{_label_tex(g.title, symbol_names)}}};"
+            )
+    for t in scene.texts:
+        anchor = {"east": "anchor=east", "west": "anchor=west"}.get(t.anchor, "anchor=center")
+        body.append(
+            f"\\node[{anchor}] at ({_num(t.x)},{_num(-t.y)}) {{{_label_tex(t.label, symbol_names)}}};"
+        )
+    for a, b, c, d in scene.rules:
+        body.append(f"\\draw[thick] ({_num(a)},{_num(-b)}) -- ({_num(c)},{_num(-d)});")
+    return _picture(size, body)
 
 
 def scatter_picture(
     x: Any,
     w: Any,
-    stride: int = 1,
-    padding: int | tuple[int, int] = 0,
-    output_padding: int = 0,
-    dilation: int = 1,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
     *,
     index_base: int = 0,
     max_inputs: int = 8,
     width_cm: float = 12.0,
     symbol_names: Mapping[str, str] | None = None,
+    focus: Any = None,
 ) -> Tex:
-    r"""The scatter picture of a 1-D transposed convolution (TikZ).
+    r"""The scatter picture of a 1-D or 2-D transposed convolution (TikZ).
 
-    Row ``i`` is input element ``x_i`` dropping the scaled kernel ``x_i·w`` at output
+    1-D: row ``i`` is input element ``x_i`` dropping the scaled kernel ``x_i·w`` at output
     positions ``j = i·s + k·d − p`` (:func:`tconvmat.spec.input_index`), cells
     coloured by tap ``k``; the bottom row is their sum, the output ``y``.
-    Positions the padding crops are dashed, outside the output.
+    Positions the padding crops are dashed, outside the output; output-padding cells
+    are outlined (dotted).  2-D: the input with ``focus`` highlighted, the copy
+    ``x_focus·w`` in the output, and the sum of every copy.  The layout is the figure
+    model's (:class:`tconvmat.figures.ScatterFigure`); this draws its scene.
 
     Parameters
     ----------
-    x : 1-D array_like, length L
+    x : array_like, 1-D (length L) or 2-D
         One input channel (numbers or SymPy expressions).
-    w : 1-D array_like, length K
-        One kernel row.
+    w : array_like, same number of axes as ``x``
+        One kernel.
     stride, padding, output_padding, dilation
-        As in :func:`tconvmat.conv_transpose`; ``padding`` may be a
+        As in :func:`tconvmat.conv_transpose` (per axis in 2-D); in 1-D ``padding`` may be a
         ``(before, after)`` pair.
     index_base : {0, 1}
         First index of the labels.
     max_inputs : int
-        At most this many input rows; past it the picture shows the first
+        1-D: at most this many input rows; past it the picture shows the first
         ``max_inputs`` inputs only and its sum row is *their* transposed
         convolution (the caption of the proof document says so).
     width_cm : float
@@ -185,6 +247,8 @@ def scatter_picture(
         the line width if it comes out wider).
     symbol_names : mapping, optional
         Names for ``"x"``, ``"w"``, ``"y"``.
+    focus : int or tuple of int, optional
+        2-D: the input pixel whose copy is drawn (default the middle).
 
     Returns
     -------
@@ -196,115 +260,53 @@ def scatter_picture(
     >>> tex = scatter_picture([1, 1], [1, 1, 1], stride=2)
     >>> tex.splitlines()[1], tex.mode
     ('\\begin{tikzpicture}[x=0.9cm, y=0.9cm, font=\\footnotesize,', 'text')
+    >>> "copy" in scatter_picture([[1, 2, 3]] * 3, [[1, 1]] * 2, stride=2)  # 2-D
+    True
     """
     _check_base(index_base)
     data = _scatter(x, w, stride, padding, output_padding, dilation, max_inputs)
-    spec, lo, hi = data.spec, data.lo, data.hi
-    L_out = spec.output_size[0]
-    nm = _names(symbol_names)
-    size = _cell_size(hi - lo + 1, width_cm)
-    body = [
-        f"% scatter: L={len(data.x)}, K={len(data.positions)}, stride={spec.stride[0]}, "
-        f"padding={spec.padding[0]}, dilation={spec.dilation[0]}, L_out={L_out}"
-    ]
-    for j in range(lo, hi + 1):
-        body.append(f"\\node[gray] at ({_num(j - lo + 0.5)},0) {{${j + index_base}$}};")
-    body.append(_label(0, r"output position $j$"))
-    for row, xi in enumerate(data.x.tolist(), start=1):
-        body.append(_label(row, f"${nm['x']}_{{{row - 1 + index_base}}} = {_latex(xi, symbol_names)}$"))
-    for k, (pos, prod) in enumerate(zip(data.positions, data.products)):
-        for row, (j, v) in enumerate(zip(pos.tolist(), prod.tolist()), start=1):
-            inside = 0 <= j < L_out
-            body.append(
-                _cell(
-                    j - lo,
-                    row,
-                    _val(v, symbol_names),
-                    tap_color(k) if inside else None,
-                    "cell" if inside else "ghost",
-                )
-            )
-    total_row = len(data.x) + 1.3
-    body.append(f"\\draw[thick] (0,{_num(-total_row + 0.65)}) -- ({hi - lo + 1},{_num(-total_row + 0.65)});")
-    body.append(_label(total_row, f"${nm['y']} = \\sum$"))
-    for j in range(lo, hi + 1):
-        inside = 0 <= j < L_out
-        body.append(
-            _cell(
-                j - lo,
-                total_row,
-                _val(data.sums[j - lo], symbol_names),
-                "white" if inside else None,
-                "cell" if inside else "ghost",
-            )
-        )
-    return _picture(size, body)
-
-
-@dataclass(frozen=True)
-class _Flipped:
-    """The numbers of the flipped picture: ``u`` (zero-inserted, padded), its kinds, ``w'``, ``y``."""
-
-    spec: ConvTransposeSpec
-    u: np.ndarray
-    is_x: np.ndarray
-    is_pad: np.ndarray
-    w_flip: np.ndarray
-    y: np.ndarray
-
-
-def _flipped(
-    x: Any, w: Any, stride: int, padding: Any, output_padding: int, dilation: int, max_inputs: int
-) -> _Flipped:
-    xv, wv = _vec(x, "x"), _vec(w, "w")
-    xv = xv[:max_inputs]
-    spec = _spec_1d(xv, wv, stride, padding, output_padding, dilation)
-    s, d, L_out = spec.stride[0], spec.dilation[0], spec.output_size[0]
-    ((P_l, P_r),) = spec.flipped_pads
-    n_z = (len(xv) - 1) * s + 1  # zero-inserted length
-    z_index = np.arange(n_z + P_l + P_r) - P_l  # position in the zero-inserted signal
-    is_x = (z_index >= 0) & (z_index < n_z) & (z_index % s == 0)
-    is_pad = (z_index < 0) | (z_index >= n_z)
-    dtype = object if (xv.dtype == object or wv.dtype == object) else np.result_type(xv, wv)
-    u = np.zeros(z_index.size, dtype=dtype)
-    u[is_x] = xv[z_index[is_x] // s]
-    w_flip = wv[::-1]
-    y = np.zeros(L_out, dtype=dtype)
-    j = np.arange(L_out)
-    for kappa in range(len(wv)):  # stride-1 gather u[j + κ·d], a loop over taps only
-        y = y + w_flip[kappa] * u[input_index(j, kappa, 1, d, 0)]
-    return _Flipped(spec, u, is_x, is_pad, w_flip, y)
+    spec = data.spec
+    focus_t = None if focus is None else ((int(focus),) if np.ndim(focus) == 0 else tuple(focus))
+    scene = scatter_scene(data, focus_t, None, SceneOptions(index_base, _names(symbol_names)))
+    return scene_tikz(
+        scene,
+        width_cm=width_cm,
+        symbol_names=symbol_names,
+        comment=f"scatter: L={_dims(spec.input_size)}, K={_dims(spec.kernel_size)}, s={_dims(spec.stride)}, "
+        f"p={_dims(spec.padding)}, d={_dims(spec.dilation)}, L_out={_dims(spec.output_size)}",
+    )
 
 
 def flipped_picture(
     x: Any,
     w: Any,
-    stride: int = 1,
-    padding: int | tuple[int, int] = 0,
-    output_padding: int = 0,
-    dilation: int = 1,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
     *,
-    position: int | None = None,
+    position: Any = None,
     index_base: int = 0,
     max_inputs: int = 8,
     width_cm: float = 12.0,
     symbol_names: Mapping[str, str] | None = None,
 ) -> Tex:
-    r"""The flipped-kernel picture of a 1-D transposed convolution (TikZ).
+    r"""The flipped-kernel picture of a 1-D or 2-D transposed convolution (TikZ).
 
-    Top: the input with ``s − 1`` zeros inserted between neighbours (light grey)
-    and padded by ``P_l, P_r`` (dark grey), the spec's
-    :attr:`~tconvmat.spec.ConvTransposeSpec.flipped_pads`; a negative pad crops
-    instead.  Middle: the flipped kernel ``w'_κ = w_{K−1−κ}`` over the window of
-    output ``position`` (cells coloured by the original tap ``k = K − 1 − κ``,
-    spaced by the dilation).  Bottom: the stride-1 convolution's output ``y``, each
-    ``y_j`` under the first cell of its window.
+    The input ``x``; ``u``, the input with ``s − 1`` zeros inserted between neighbours
+    (light grey) and padded by ``P_l, P_r`` (dark grey), the spec's
+    :attr:`~tconvmat.spec.ConvTransposeSpec.flipped_pads` (a negative pad crops
+    instead); the flipped kernel ``w'_κ = w_{K−1−κ}`` over the window of output
+    ``position`` (under it in 1-D, beside ``u`` in 2-D), every cell coloured by the
+    original tap ``k = K − 1 − κ`` (the inputs it reads too); and the stride-1
+    convolution's output ``y`` with ``position`` highlighted.  The layout is the figure
+    model's (:class:`tconvmat.figures.SlidingFigure`).
 
     Parameters
     ----------
     x, w, stride, padding, output_padding, dilation, index_base, max_inputs, width_cm, symbol_names
         As in :func:`scatter_picture`.
-    position : int, optional
+    position : int or tuple of int, optional
         The output position whose window is drawn (0-based); default the middle.
 
     Returns
@@ -319,33 +321,29 @@ def flipped_picture(
     """
     _check_base(index_base)
     data = _flipped(x, w, stride, padding, output_padding, dilation, max_inputs)
-    spec, u, K = data.spec, data.u, len(data.w_flip)
-    d, L_out = spec.dilation[0], spec.output_size[0]
-    ((P_l, P_r),) = spec.flipped_pads
-    nm = _names(symbol_names)
+    spec = data.spec
     if position is None:
-        position = L_out // 2
-    if not 0 <= position < L_out:
-        raise ValueError(f"position must lie in [0, L_out) = [0, {L_out}); got position={position}")
-    size = _cell_size(u.size, width_cm)
-    body = [
-        f"% flipped: L={spec.input_size[0]}, K={K}, stride={spec.stride[0]}, pads=({P_l}, {P_r}), "
-        f"dilation={d}, L_out={L_out}, position={position}"
-    ]
-    for col in range(u.size):
-        body.append(f"\\node[gray] at ({_num(col + 0.5)},0.85) {{${col + index_base}$}};")
-    body.append(_label(0, "$u$"))
-    for col in range(u.size):
-        fill = "white" if data.is_x[col] else ("gray!45" if data.is_pad[col] else "gray!15")
-        body.append(_cell(col, 0, _val(u[col], symbol_names), fill))
-    body.append(_label(1.4, f"${nm['w']}' \\text{{ at }} j = {position + index_base}$"))
-    for kappa in range(K):
-        col = int(input_index(position, kappa, 1, d, 0))
-        body.append(_cell(col, 1.4, _val(data.w_flip[kappa], symbol_names), tap_color(K - 1 - kappa)))
-    body.append(_label(2.8, f"${nm['y']}$"))
-    for j in range(L_out):
-        body.append(_cell(j, 2.8, _val(data.y[j], symbol_names), "yellow!35" if j == position else "white"))
-    return _picture(size, body)
+        position = tuple(L // 2 for L in spec.output_size)
+    pos = (int(position),) if np.ndim(position) == 0 else tuple(int(v) for v in position)
+    if len(pos) != spec.ndim or any(not 0 <= p < L for p, L in zip(pos, spec.output_size)):
+        L_out = spec.output_size[0] if spec.ndim == 1 else spec.output_size
+        shown = pos[0] if len(pos) == 1 else pos
+        raise ValueError(f"position must lie in [0, L_out) = [0, {L_out}); got position={shown}")
+    scene = sliding_scene(data, pos, SceneOptions(index_base, _names(symbol_names)))
+    return scene_tikz(
+        scene,
+        width_cm=width_cm,
+        symbol_names=symbol_names,
+        comment=f"flipped: L={_dims(spec.input_size)}, K={_dims(spec.kernel_size)}, s={_dims(spec.stride)}, "
+        f"pads={_dims(spec.flipped_pads)}, d={_dims(spec.dilation)}, L_out={_dims(spec.output_size)}, "
+        f"position={_dims(pos)}",
+    )
+
+
+def _dims(values: Any) -> str:
+    """``3×3`` for sizes, ``0:1 1:1`` for (before, after) pairs: no Python reprs in a document."""
+    items = values if isinstance(values, (tuple, list)) else (values,)
+    return "×".join(":".join(map(str, v)) if isinstance(v, (tuple, list)) else str(v) for v in items)
 
 
 def _check_base(index_base: int) -> None:
@@ -353,34 +351,8 @@ def _check_base(index_base: int) -> None:
         raise ValueError(f"index_base must be 0 or 1; got index_base={index_base!r}")
 
 
-def _tap_matrix(spec: ConvTransposeSpec, rows: slice | None = None) -> sp.csr_array:
-    """``C`` (or its ``rows``) with every entry the flat spatial tap index + 1 that puts it there."""
-    taps = math.prod(spec.kernel_size)
-    weight = np.broadcast_to(
-        np.arange(1, taps + 1, dtype=np.int64).reshape(spec.kernel_size), spec.weight_shape
-    )
-    return conv_transpose_matrix(
-        np.ascontiguousarray(weight),
-        spec.input_shape,
-        stride=spec.stride,
-        padding=spec.padding,
-        output_padding=spec.output_padding,
-        groups=spec.groups,
-        dilation=spec.dilation,
-        padding_mode="zeros",
-        rows=rows,
-    )
-
-
-def _tap_rows(spec: ConvTransposeSpec, rows: list[int]) -> sp.csr_array:
-    """The tap matrix at the kept rows only (a head and a tail run), built without the rest."""
-    runs: list[list[int]] = []
-    for r in rows:
-        if runs and r == runs[-1][1]:
-            runs[-1][1] = r + 1
-        else:
-            runs.append([r, r + 1])
-    return sp.csr_array(sp.vstack([_tap_matrix(spec, slice(a, b)) for a, b in runs], format="csr"))
+_tap_matrix = tap_matrix
+_tap_rows = tap_rows
 
 
 def sparsity_picture(
@@ -424,18 +396,11 @@ def sparsity_picture(
     6
     """
     _check_base(index_base)
-    if isinstance(c, ConvTransposeSpec):
-        kernel: tuple[int, ...] | None = c.kernel_size
-        n_rows, n_cols = math.prod(c.input_shape), math.prod(c.output_shape)
-    else:
-        kernel = None
-        n_rows, n_cols = _shape2(c)
-    rows, r_gap = _kept(n_rows, max_rows, "max_rows")
-    cols, c_gap = _kept(n_cols, max_cols, "max_cols")
-    if isinstance(c, ConvTransposeSpec):
-        block = _block(_tap_rows(c, rows), list(range(len(rows))), cols)
-    else:
-        block = _block(c, rows, cols)
+    data = matrix_data(c, max_rows, max_cols)
+    kernel = data.kernel_size
+    n_rows, n_cols = data.shape
+    rows, cols, r_gap, c_gap = list(data.rows), list(data.cols), data.row_gap, data.col_gap
+    block = data.taps
     disp_rows = len(rows) + (r_gap is not None)
     disp_cols = len(cols) + (c_gap is not None)
     size = min(0.5, width_cm / max(disp_cols, 1))
@@ -446,11 +411,11 @@ def sparsity_picture(
     body = [f"% sparsity: C is {n_rows} x {n_cols}, shown {len(rows)} rows x {len(cols)} columns"]
     for r in range(len(rows)):
         for q in range(len(cols)):
-            v = block[r, q]
-            if _is_zero(v):
+            v = int(block[r, q])
+            if v == 0:
                 continue
-            fill = tap_color(int(v) - 1) if kernel is not None else "black!60"
-            body.append(f"\\fill[{fill}] ({at(q, c_gap)},{-at(r, r_gap)}) rectangle +(1,-1);")
+            fill = tap_color(v - 1) if kernel is not None else "black!60"
+            body.append(f"\\fill[fill={fill}] ({at(q, c_gap)},{-at(r, r_gap)}) rectangle +(1,-1);")
     body.append(f"\\draw[gray!40, step=1] (0,0) grid ({disp_cols},{-disp_rows});")
     body.append(f"\\draw (0,0) rectangle ({disp_cols},{-disp_rows});")
     if r_gap is not None:
@@ -476,7 +441,7 @@ def sparsity_picture(
                 break
             sub = ",".join(str(i + index_base) for i in k)
             body.append(
-                f"\\fill[{tap_color(flat)}] ({_num(flat * 2.2)},{_num(y0)}) rectangle +(0.8,-0.8);"
+                f"\\fill[fill={tap_color(flat)}] ({_num(flat * 2.2)},{_num(y0)}) rectangle +(0.8,-0.8);"
                 f" \\node[anchor=west] at ({_num(flat * 2.2 + 0.8)},{_num(y0 - 0.4)}) {{${w}_{{{sub}}}$}};"
             )
     return _picture(size, body)
