@@ -241,6 +241,28 @@ rewrite IH // andbT.
 by case/andP: (conv_transpose1d_flipped_reads h1 h3).
 Qed.
 
+(** With one axis, the N-d definitions are the 1-D ones of [Conv1d]. *)
+Lemma conv_transposeN_1d a x w (j : nat) :
+  conv_transposeN [:: a] x w [:: j]
+  = conv_transpose1d (fun i => x [:: i]) (fun k => w [:: k])
+      (len a) (ker a) (stride a) (dil a) (padb a) j.
+Proof.
+rewrite /conv_transposeN /conv_transpose1d big_box_cons; apply: eq_bigr => i _.
+rewrite big_seq1 big_box_cons; apply: eq_bigr => k _.
+by rewrite big_seq1 /= andbT.
+Qed.
+
+Lemma flippedN_1d a x w (j : nat) :
+  flippedN [:: a] x w [:: j]
+  = conv1d (pad (upsample (fun i => x [:: i]) (len a) (stride a)) (a_up_len a) (a_P_l a))
+      (flip (fun k => w [:: k]) (ker a)) (ker a) 1 (dil a) j.
+Proof.
+rewrite /flippedN /convN /conv1d big_box_cons; apply: eq_bigr => k _.
+rewrite big_seq1 /flipN /flip /padN /pad /= andbT; case: ifP => // _.
+congr (_ * _); rewrite /upsampleN /upsample big_box_cons; apply: eq_bigr => i _.
+by rewrite big_seq1 /= eqseq_cons andbT.
+Qed.
+
 End Proofs.
 
 Theorem conv_transposeN_flipped : flipped_kernel_equivalence_Nd.
