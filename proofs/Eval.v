@@ -153,3 +153,18 @@ Definition weight_of (shape : seq nat) (data : seq Z) (ci a : nat) (k : seq nat)
 Definition out_sizes (ps : seq axis) : seq nat := [seq absz (a_out_len a) | a <- ps].
 Definition flat_output (C : nat) (ps : seq axis) (y : nat -> seq nat -> Z) : seq Z :=
   [seq y c j | c <- iota 0 C, j <- box (out_sizes ps)].
+
+(** Everything a test compares, for a transposed convolution with [g] groups
+    of input data [xdata] ([(g·n, *L)], C order) and weight data [wdata]
+    ([(g·n, m, *K)], PyTorch's conv-transpose layout): the output shape
+    [(g·m, *L_out)], the pads [P_l] and [P_r] per axis, and the output flat in
+    C order by the scatter form and by the flipped form. *)
+Definition report (g n m : nat) (ps : seq axis) (xdata wdata : seq Z)
+    : seq nat * seq Z * seq Z * seq Z * seq Z :=
+  let x := input_of ((g * n)%N :: map len ps) xdata in
+  let W := weight_of ((g * n)%N :: m :: map ker ps) wdata in
+  ((g * m)%N :: out_sizes ps,
+   [seq Z_of_int (a_P_l a) | a <- ps],
+   [seq Z_of_int (a_P_r a) | a <- ps],
+   flat_output (g * m) ps (conv_transpose_Z g n m ps x W),
+   flat_output (g * m) ps (flipped_Z n m ps x W)).

@@ -79,18 +79,14 @@ Proof. by vm_compute. Qed.
 
 (** ** Channels and groups *)
 
-(** A transposed convolution with [g] groups, input [(g·n, *L)] data
-    [1, 2, …], weight [(g·n, m, *K)] data [(i mod 5) − 2]: the output shape,
-    then the output flat in C order by the scatter form, then by the flipped
-    form. *)
-Definition instance (g n m : nat) (ps : seq axis) : seq nat * seq Z * seq Z :=
-  let xshape := (g * n)%N :: map len ps in
-  let wshape := (g * n)%N :: m :: map ker ps in
-  let x := input_of xshape [seq Z.of_nat t.+1 | t <- iota 0 (foldr muln 1%N xshape)] in
-  let W := weight_of wshape [seq Z.of_nat (t mod 5) - 2 | t <- iota 0 (foldr muln 1%N wshape)] in
-  ((g * m)%N :: out_sizes ps,
-   flat_output (g * m) ps (conv_transpose_Z g n m ps x W),
-   flat_output (g * m) ps (flipped_Z n m ps x W)).
+(** [report] (of [Eval.v]) for input data [1, 2, …] and weight data
+    [(i mod 5) − 2]: the output shape, [P_l], [P_r], then the output flat in
+    C order by the scatter form and by the flipped form. *)
+Definition instance (g n m : nat) (ps : seq axis) :=
+  let xsize := foldr muln 1%N ((g * n)%N :: map len ps) in
+  let wsize := foldr muln 1%N ((g * n)%N :: m :: map ker ps) in
+  report g n m ps [seq Z.of_nat t.+1 | t <- iota 0 xsize]
+    [seq Z.of_nat (t mod 5) - 2 | t <- iota 0 wsize].
 
 (* 1-D, g = 2, C_in = 4, C_out = 6, L = 4, K = 3, s = 2, d = 1, p = 1, op = 1 *)
 Compute instance 2 2 3 [:: Axis 4 3 2 1 1 1 1].

@@ -2,6 +2,7 @@
 # Print Assumptions for every main theorem of the development (built first with
 # `make`); fail unless each one is "Closed under the global context", i.e. it
 # depends on no axiom, no Admitted lemma and no section hypothesis.
+# Usage: ./check_assumptions.sh [Module.theorem ...]   (default: the list below)
 set -eu
 cd "$(dirname "$0")"
 
@@ -17,12 +18,20 @@ Eval.conv_transpose_ZE
 Eval.flipped_ZE
 Eval.flipped1d_Z_correct
 Eval.flipped_Z_correct
+Instances.learner_stride2
+Instances.learner_stride4
+Instances.flipped_agrees
+Instances.unflipped_differs
+Instances.shifted_pad_differs
 "
+[ $# -gt 0 ] && THEOREMS="$*"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
-  echo "From TConv Require Import Conv1d NDim Channels Eval."
+  for m in $(for t in $THEOREMS; do echo "${t%.*}"; done | sort -u); do
+    echo "From TConv Require $m."
+  done
   for t in $THEOREMS; do
     echo "Redirect \"$tmp/$t\" Print Assumptions TConv.$t."
   done
