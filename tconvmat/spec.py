@@ -28,6 +28,10 @@ __all__ = [
     "ConvolutionSpecError",
     "IntOrSeq",
     "PaddingArg",
+    "as_input_shape",
+    "as_per_axis",
+    "as_positive_int",
+    "as_shape",
     "conv_output_length",
     "conv_spec",
     "conv_transpose_output_length",
@@ -239,6 +243,88 @@ def _check_axes(name: str, values: tuple[int, ...], ok: Any, rule: str, extra: s
             raise ConvolutionSpecError(
                 f"{name} {rule}; got {name}={format_tuple(values)}{extra} (axis {axis})"
             )
+
+
+def as_shape(value: Any, name: str) -> tuple[int, ...]:
+    """A shape argument as a tuple of integers, as the spec constructors read one.
+
+    Strings, bools, floats and nested sequences are refused (``"16"`` is not ``(1, 6)``,
+    ``6.5`` is not ``6``).
+
+    Examples
+    --------
+    >>> as_shape([1, 4], "input_shape")
+    (1, 4)
+    >>> as_shape("16", "input_shape")
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: input_shape must be a sequence of integers; got input_shape='16'
+    """
+    return _shape(value, name)
+
+
+def as_input_shape(value: Any, name: str = "input_shape") -> tuple[int, ...]:
+    """``(channels, *spatial)``: at least one spatial axis, every spatial size positive,
+    channels not negative (the input rules of :func:`conv_spec`, for callers with no weight).
+
+    Examples
+    --------
+    >>> as_input_shape((2, 5, 5))
+    (2, 5, 5)
+    >>> as_input_shape(())
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: input_shape must be (channels, *spatial) with at least one spatial axis; got input_shape=()
+    """
+    shape = _shape(value, name)
+    if len(shape) < 2:
+        raise ConvolutionSpecError(
+            f"{name} must be (channels, *spatial) with at least one spatial axis; got {name}={format_tuple(shape)}"
+        )
+    _check_axes("input size", shape[1:], lambda v: v > 0, "must be positive on every spatial axis")
+    if shape[0] < 0:
+        raise ConvolutionSpecError(f"input channels must not be negative; got {name}={format_tuple(shape)}")
+    return shape
+
+
+def as_per_axis(value: Any, name: str, ndim: int, *, positive: bool = False) -> tuple[int, ...]:
+    """An int or a sequence of ``ndim`` (or 1) ints as ``ndim`` ints, read as the spec
+    constructors read ``stride``; ``positive`` adds their rule for stride and dilation.
+
+    Examples
+    --------
+    >>> as_per_axis(2, "stride", 3)
+    (2, 2, 2)
+    >>> as_per_axis((2, 0), "stride", 2, positive=True)
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: stride must be positive on every axis; got stride=(2, 0) (axis 1)
+    """
+    values = _per_axis(value, name, ndim)
+    if positive:
+        _check_axes(name, values, lambda v: v > 0, "must be positive on every axis")
+    return values
+
+
+def as_positive_int(value: Any, name: str) -> int:
+    """A positive integer (bools, floats and strings refused).
+
+    Examples
+    --------
+    >>> as_positive_int(0, "ndim")
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: ndim must be a positive integer; got ndim=0
+    """
+    if not isinstance(value, bool):
+        try:
+            v = operator.index(value)
+        except TypeError:
+            pass
+        else:
+            if v > 0:
+                return v
+    raise ConvolutionSpecError(f"{name} must be a positive integer; got {name}={value!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -592,6 +678,11 @@ def conv_spec(
         raise ConvolutionSpecError(
             f"weight must have at least one output channel (axis 0); got weight shape {wshape}"
         )
+    if c_in_g == 0:  # PyTorch's empty-input shortcut answers with 0 channels, not c_out
+        raise ConvolutionSpecError(
+            f"weight must have at least one input channel per group (axis 1); got weight shape {wshape} "
+            f"(PyTorch returns an output with 0 channels here, not out_channels={c_out})"
+        )
     if c_out % groups:
         raise ConvolutionSpecError(
             f"out_channels=weight.shape[0]={c_out} is not divisible by groups={groups}"
@@ -745,7 +836,8 @@ def conv_transpose_spec(
         )
     stride_t = _per_axis(stride, "stride", ndim)
     dilation_t = _per_axis(dilation, "dilation", ndim)
-    op_t = _per_axis(output_padding, "output_padding", ndim)
+    # With output_size, output_padding is ignored, as in ConvTranspose*d.forward.
+    op_t = _per_axis(output_padding, "output_padding", ndim) if output_size is None else ()
     pads = _pads(padding, ndim)
     groups = _as_int(groups, "groups")
     _check_common(wshape, ishape, stride_t, pads, dilation_t, groups, padding_mode)
