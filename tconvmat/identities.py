@@ -441,6 +441,9 @@ def subpixel(
 # ---------------------------------------------------------------------------
 
 
+_MAX_AXES = 64  # NumPy's maximum number of array dimensions
+
+
 def _is_sequence(value: Any) -> bool:
     return (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or np.ndim(value) > 0
 
@@ -470,10 +473,10 @@ def overlap_counts(
     else:  # the length of the first per-axis argument given as a sequence
         seqs = [v for v in (kernel_size, stride, dilation) if _is_sequence(v)]
         n = len(seqs[0]) if seqs else 1  # type: ignore[arg-type]
-    if n == 0:
+    if not 0 < n <= _MAX_AXES:
         raise ConvolutionSpecError(
-            f"overlap_counts needs at least one axis; got kernel_size={kernel_size!r}, "
-            f"stride={stride!r}, dilation={dilation!r}"
+            f"overlap_counts needs at least one axis and at most {_MAX_AXES} (NumPy's limit); got "
+            f"{n} axes from kernel_size={kernel_size!r}, stride={stride!r}, dilation={dilation!r}"
         )
     K = as_per_axis(kernel_size, "kernel_size", n, positive=True)
     s = as_per_axis(stride, "stride", n, positive=True)

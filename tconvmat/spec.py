@@ -183,11 +183,14 @@ def _as_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise ConvolutionSpecError(f"{name} must be an integer; got {name}={value!r}")
     try:
-        return operator.index(value)
+        v = operator.index(value)
     except TypeError:
         raise ConvolutionSpecError(
             f"{name} must be an integer or a sequence of integers; got {name}={value!r}"
         ) from None
+    if not -(2**63) <= v < 2**63:  # PyTorch: "Overflow when unpacking long long"
+        raise ConvolutionSpecError(f"{name} must fit in a signed 64-bit integer; got {name}={v}")
+    return v
 
 
 def _per_axis(value: Any, name: str, ndim: int) -> tuple[int, ...]:
@@ -322,7 +325,7 @@ def as_positive_int(value: Any, name: str) -> int:
         except TypeError:
             pass
         else:
-            if v > 0:
+            if 0 < v < 2**63:
                 return v
     raise ConvolutionSpecError(f"{name} must be a positive integer; got {name}={value!r}")
 
@@ -556,7 +559,7 @@ class ConvTransposeSpec:
 
 
 def _shape(value: Any, name: str) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not (isinstance(value, Sequence) or hasattr(value, "__len__")):
+    if isinstance(value, (str, bytes)) or not (isinstance(value, Sequence) or getattr(value, "ndim", 0) == 1):
         raise ConvolutionSpecError(f"{name} must be a sequence of integers; got {name}={value!r}")
     return tuple(_as_int(v, name) for v in value)
 
@@ -582,7 +585,7 @@ def _check_common(
         raise ConvolutionSpecError(f"padding must not be negative; got padding={padding} (axis {axis})")
     if groups <= 0:
         raise ConvolutionSpecError(f"groups must be positive; got groups={groups}")
-    if padding_mode not in PADDING_MODES:
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
         raise ConvolutionSpecError(
             f"padding_mode must be one of {', '.join(repr(m) for m in PADDING_MODES)}; "
             f"got padding_mode={padding_mode!r}"

@@ -237,7 +237,13 @@ W3 = np.ones((1, 1, 3))
         ((3, 2), {"ndim": 1.5}, r"^ndim must be a positive integer; got ndim=1.5$"),
         ((3, 2), {"ndim": "2"}, r"^ndim must be a positive integer; got ndim='2'$"),
         (((3, 3), 2), {"ndim": 1}, r"kernel_size must be a single integer or a sequence of 1 integers"),
-        (((),), {}, r"overlap_counts needs at least one axis; got kernel_size=\(\)"),
+        ((3, 2), {"ndim": 65}, r"at most 64 \(NumPy.s limit\); got 65 axes"),
+        ((3, 2), {"ndim": 2**70}, r"^ndim must be a positive integer; got ndim=1180591620717411303424$"),
+        (
+            ((),),
+            {},
+            r"overlap_counts needs at least one axis and at most 64 \(NumPy.s limit\); got 0 axes from kernel_size=\(\)",
+        ),
     ],
 )
 def test_overlap_counts_refusals(args, kw, match):

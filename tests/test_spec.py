@@ -393,3 +393,41 @@ def test_argument_helpers_accept_numpy_integers():
     assert spec_mod.as_input_shape([np.int64(2), np.int32(3)]) == (2, 3)
     assert spec_mod.as_per_axis(np.int8(2), "scale", 2, positive=True) == (2, 2)
     assert spec_mod.as_positive_int(np.int64(3), "ndim") == 3
+
+
+def test_integers_past_64_bits_are_refused_as_pytorch_does(torch):
+    x, w = np.ones((1, 1, 5)), np.ones((1, 1, 3))
+    for kw in ({"stride": 2**63}, {"dilation": 2**63}, {"padding": -(2**63) - 1}):
+        with pytest.raises((ValueError, RuntimeError)):
+            torch.nn.functional.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), **kw)
+        name, value = next(iter(kw.items()))
+        with pytest.raises(E, match=rf"^{name} must fit in a signed 64-bit integer; got {name}={value}$"):
+            tcm.conv_transpose(x, w, **kw)
+    with pytest.raises(E, match=r"^stride must fit in a signed 64-bit integer"):
+        tcm.conv_matrix(w, (1, 5), stride=10**20)
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (np.array(6), r"^output_size must be a sequence of integers; got output_size=array\(6\)$"),
+        ({6: 1}, r"^output_size must be a sequence of integers; got output_size=\{6: 1\}$"),
+        ({6}, r"^output_size must be a sequence of integers; got output_size=\{6\}$"),
+        (np.array([[6]]), r"^output_size must be a sequence of integers"),
+    ],
+)
+def test_shapes_must_be_sequences(value, match):
+    with pytest.raises(E, match=match):
+        tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=value)
+    assert tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=np.array([6])).output_padding == (
+        1,
+    )
+
+
+@pytest.mark.parametrize("mode", [np.array([[1, 0]]), None, 0, ("zeros",)])
+def test_padding_mode_must_be_a_name(mode):
+    match = r"^padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular'; got padding_mode="
+    with pytest.raises(E, match=match):
+        tcm.conv_spec((1, 1, 3), (1, 5), padding_mode=mode)
+    with pytest.raises(E, match=match):
+        tcm.conv_transpose(np.ones((1, 1, 5)), np.ones((1, 1, 3)), padding_mode=mode)
