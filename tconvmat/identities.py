@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from ._arrays import batched, finish, weight_array
+from ._arrays import batched, bias_array, finish, weight_array
 from ._core import axis_index, flip_swap, index_dtype, stride1, tap_slices
 from .matrix import conv_matrix
 from .ops import conv_transpose
@@ -37,9 +37,13 @@ from .spec import (
     ConvTransposeSpec,
     IntOrSeq,
     PaddingArg,
-    _per_axis,
+    as_input_shape,
+    as_per_axis,
+    as_positive_int,
+    as_shape,
     conv_spec,
     conv_transpose_spec,
+    format_tuple,
 )
 
 __all__ = [
@@ -98,10 +102,14 @@ def im2col_matrix(
            [0, 1, 0],
            [0, 0, 1]])
     """
-    ishape = tuple(int(v) for v in input_shape)
+    ishape = as_input_shape(input_shape)
+    if ishape[0] == 0:  # as torch.nn.functional.unfold
+        raise ConvolutionSpecError(
+            f"input channels must be positive for im2col; got input_shape={format_tuple(ishape)}"
+        )
     ndim = len(ishape) - 1
-    kernel = _per_axis(kernel_size, "kernel_size", ndim)
-    spec = conv_spec((1, ishape[0], *kernel), ishape, stride, padding, dilation)
+    kernel = as_per_axis(kernel_size, "kernel_size", ndim, positive=True)
+    spec = conv_spec((1, ishape[0], *kernel), ishape, stride=stride, padding=padding, dilation=dilation)
     out = spec.output_size
     channels = spec.in_channels
     grid = (channels, *kernel, *out)
@@ -162,8 +170,21 @@ def conv_input_grad(
     array([[ 1,  2, 13, 20, 30,  0]])
     """
     w = weight_array(weight, "(C_out, C_in/groups, *K)")
-    ishape = tuple(int(v) for v in input_shape)
-    spec = conv_spec(w.shape, ishape, stride, padding, dilation, groups, padding_mode)
+    spec = conv_spec(
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
+    g, _ = batched(grad_output, spec.ndim, "conv_input_grad")
+    if g.shape[1:] != spec.output_shape:
+        raise ConvolutionSpecError(
+            f"grad_output must have the convolution's output shape (N, *{spec.output_shape}) or "
+            f"{spec.output_shape}; got grad_output shape {np.shape(grad_output)}"
+        )
     return conv_transpose(
         grad_output,
         w,
@@ -196,8 +217,22 @@ def conv_weight_grad(
     >>> conv_weight_grad(np.array([[1, 2, 3, 4]]), np.array([[1, -1]]), (1, 1, 3))
     array([[[-1, -1, -1]]])
     """
-    x, _ = batched(input, len(weight_shape) - 2, "conv_weight_grad")
-    spec = conv_spec(tuple(weight_shape), x.shape[1:], stride, padding, dilation, groups, padding_mode)
+    wshape = as_shape(weight_shape, "weight_shape")
+    if len(wshape) < 3:
+        raise ConvolutionSpecError(
+            f"weight_shape must have at least 3 entries (C_out, C_in/groups, *kernel); "
+            f"got weight_shape={format_tuple(wshape)}"
+        )
+    x, _ = batched(input, len(wshape) - 2, "conv_weight_grad")
+    spec = conv_spec(
+        wshape,
+        x.shape[1:],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
     g_arr, _ = batched(grad_output, spec.ndim, "conv_weight_grad")
     if g_arr.shape[1:] != spec.output_shape or g_arr.shape[0] != x.shape[0]:
         raise ConvolutionSpecError(
@@ -274,9 +309,18 @@ class Subpixel:
         """Spatial size of the uncropped output, ``L_out + p_before + p_after``."""
         return tuple(L + pb + pa for L, (pb, pa) in zip(self.spec.output_size, self.spec.padding))
 
+    def _input(self, x: ArrayLike, fn: str) -> tuple[NDArray[Any], bool]:
+        xb, unbatched = batched(x, self.spec.ndim, fn)
+        if xb.shape[1:] != self.spec.input_shape:
+            raise ConvolutionSpecError(
+                f"input must have shape (N, *{self.spec.input_shape}) or {self.spec.input_shape}; "
+                f"got input shape {np.shape(x)}"
+            )
+        return xb, unbatched
+
     def phase_outputs(self, x: ArrayLike) -> list[NDArray[Any]]:
         """Each phase's stride-1 convolution of ``x`` (batched ``(N, C_out, *size)``)."""
-        xb, _ = batched(x, self.spec.ndim, "Subpixel.apply")
+        xb, _ = self._input(x, "Subpixel.phase_outputs")
         outs = []
         for ph in self.phases:
             if ph.weight is None or 0 in ph.size:
@@ -289,19 +333,15 @@ class Subpixel:
 
     def apply(self, x: ArrayLike, bias: ArrayLike | None = None) -> NDArray[Any]:
         """Equal to ``conv_transpose(x, weight, …)`` for the parameters this was made for."""
-        xb, unbatched = batched(x, self.spec.ndim, "Subpixel.apply")
-        if xb.shape[1:] != self.spec.input_shape:
-            raise ConvolutionSpecError(
-                f"input must have shape (N, *{self.spec.input_shape}) or {self.spec.input_shape}; "
-                f"got input shape {np.shape(x)}"
-            )
+        xb, unbatched = self._input(x, "Subpixel.apply")
+        b = bias_array(bias, self.spec.out_channels)
         outs = self.phase_outputs(xb)
         dtype = np.result_type(*outs) if outs else xb.dtype
         buf = np.zeros((xb.shape[0], self.spec.out_channels, *self.full_size), dtype=dtype)
         for ph, y in zip(self.phases, outs):
             buf[(Ellipsis, *(slice(f, None, s) for f, s in zip(ph.phase, self.spec.stride)))] = y
         y = fold(buf, self.spec.padding, "zeros")
-        return finish(y, None if bias is None else np.asarray(bias), unbatched, self.spec.ndim)
+        return finish(y, b, unbatched, self.spec.ndim)
 
 
 def _axis_phase(
@@ -361,7 +401,15 @@ def subpixel(
     array([[ 1,  2, 13, 20, 30]])
     """
     w = weight_array(weight, "(C_in, C_out/groups, *kernel)")
-    spec = conv_transpose_spec(w.shape, input_shape, stride, padding, output_padding, groups, dilation)
+    spec = conv_transpose_spec(
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )
     full = tuple(L + pb + pa for L, (pb, pa) in zip(spec.output_size, spec.padding))
     phases = []
     for phi in np.ndindex(*spec.stride):
@@ -393,6 +441,13 @@ def subpixel(
 # ---------------------------------------------------------------------------
 
 
+_MAX_AXES = 64  # NumPy's maximum number of array dimensions
+
+
+def _is_sequence(value: Any) -> bool:
+    return (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or np.ndim(value) > 0
+
+
 def overlap_counts(
     kernel_size: IntOrSeq, stride: IntOrSeq = 1, dilation: IntOrSeq = 1, ndim: int | None = None
 ) -> NDArray[np.int64]:
@@ -413,10 +468,19 @@ def overlap_counts(
     array([[4, 2],
            [2, 1]])
     """
-    n = ndim or (len(kernel_size) if isinstance(kernel_size, Sequence) else 1)
-    K = _per_axis(kernel_size, "kernel_size", n)
-    s = _per_axis(stride, "stride", n)
-    d = _per_axis(dilation, "dilation", n)
+    if ndim is not None:
+        n = as_positive_int(ndim, "ndim")
+    else:  # the length of the first per-axis argument given as a sequence
+        seqs = [v for v in (kernel_size, stride, dilation) if _is_sequence(v)]
+        n = len(seqs[0]) if seqs else 1  # type: ignore[arg-type]
+    if not 0 < n <= _MAX_AXES:
+        raise ConvolutionSpecError(
+            f"overlap_counts needs at least one axis and at most {_MAX_AXES} (NumPy's limit); got "
+            f"{n} axes from kernel_size={kernel_size!r}, stride={stride!r}, dilation={dilation!r}"
+        )
+    K = as_per_axis(kernel_size, "kernel_size", n, positive=True)
+    s = as_per_axis(stride, "stride", n, positive=True)
+    d = as_per_axis(dilation, "dilation", n, positive=True)
     counts = np.ones((1,) * n, dtype=np.int64)
     for a in range(n):
         per_phase = np.bincount((np.arange(K[a]) * d[a]) % s[a], minlength=s[a]).astype(np.int64)
@@ -444,11 +508,16 @@ def resize_conv_matrix(
            [0, 2]])
     """
     w = weight_array(weight, "(C_out, C_in, *K)")
-    ishape = tuple(int(v) for v in input_shape)
+    ishape = as_input_shape(input_shape)
     n = len(ishape) - 1
-    r = _per_axis(scale, "scale", n)
-    if any(v <= 0 for v in r):
-        raise ConvolutionSpecError(f"scale must be positive on every axis; got scale={r}")
+    r = as_per_axis(scale, "scale", n, positive=True)
+    if w.ndim != n + 2 or w.shape[1] != ishape[0]:
+        raise ConvolutionSpecError(
+            f"weight must have shape (C_out, C_in, *K) with C_in = input channels = {ishape[0]} and "
+            f"{n} kernel axes; got weight shape {w.shape}, input_shape={format_tuple(ishape)}"
+        )
+    up_shape = (ishape[0], *(L * s for L, s in zip(ishape[1:], r)))
+    C = conv_matrix(w, up_shape, padding=padding)  # validates the rest, before R is built
     R = sp.csr_array(np.ones((1, 1), dtype=np.int64))
     for a in range(n):
         L = ishape[1 + a]
@@ -460,8 +529,7 @@ def resize_conv_matrix(
             format="csr",
         )
     R = sp.kron(sp.eye_array(ishape[0], dtype=np.int64), R, format="csr")
-    up_shape = (ishape[0], *(L * s for L, s in zip(ishape[1:], r)))
-    return sp.csr_array(conv_matrix(w, up_shape, padding=padding) @ R)
+    return sp.csr_array(C @ R)
 
 
 # ---------------------------------------------------------------------------
@@ -472,18 +540,19 @@ def resize_conv_matrix(
 def gram_spectrum(
     weight: ArrayLike, input_shape: Sequence[int], padding: PaddingArg = 0, dilation: IntOrSeq = 1
 ) -> NDArray[np.float64]:
-    """Eigenvalues of ``C Cᵀ`` for a stride-1 convolution with circular padding, from the DFT.
+    """Eigenvalues of ``C Cᴴ`` for a stride-1 convolution with circular padding, from the DFT.
 
     With circular padding and output size equal to input size (``p_before + p_after =
     d·(K − 1)``), ``C`` is block-circulant: at each frequency ``ω`` it acts as the
     ``C_out × C_in`` matrix ``Ŵ(ω) = Σ_k w[:, :, k] e^{2πi ω·(k·d − p_before)/L}``, so
-    the eigenvalues of ``C Cᵀ`` are those of ``Ŵ(ω) Ŵ(ω)ᴴ`` over all ``ω``: for one
-    channel, ``|Ŵ(ω)|²``.  Returned sorted ascending.
+    the eigenvalues of ``C Cᴴ`` (``C Cᵀ`` for a real weight) are those of
+    ``Ŵ(ω) Ŵ(ω)ᴴ`` over all ``ω``: for one channel, ``|Ŵ(ω)|²``.  Returned sorted
+    ascending.
 
     Parameters
     ----------
     weight : array_like, shape (C_out, C_in, *K)
-        Conv layout, groups = 1.
+        Conv layout, groups = 1; integer, floating or complex.
     input_shape : sequence of int
         ``(C_in, *L)``.
     padding, dilation
@@ -494,10 +563,17 @@ def gram_spectrum(
     >>> ev = gram_spectrum(np.array([[[1., 1.]]]), (1, 4), padding=((1, 0),))
     >>> np.round(ev, 12)
     array([0., 2., 2., 4.])
+
+    A complex weight: the eigenvalues of ``C Cᴴ``.
+
+    >>> np.round(gram_spectrum(np.array([[[1, 1j]]]), (1, 4), padding=((1, 0),)), 12)
+    array([0., 2., 2., 4.])
     """
-    w = np.asarray(weight_array(weight, "(C_out, C_in, *K)"), dtype=np.float64)
-    ishape = tuple(int(v) for v in input_shape)
-    spec = conv_spec(w.shape, ishape, 1, padding, dilation, 1, "circular")
+    w = weight_array(weight, "(C_out, C_in, *K)", objects=False)
+    w = w.astype(np.complex128 if np.iscomplexobj(w) else np.float64)
+    spec = conv_spec(
+        w.shape, input_shape, stride=1, padding=padding, dilation=dilation, padding_mode="circular"
+    )
     if spec.output_size != spec.input_size:
         raise ConvolutionSpecError(
             f"gram_spectrum needs p_before + p_after = d·(K − 1) on every axis (output size = input size); "

@@ -62,12 +62,14 @@ class _ConvOperator(LinearOperator):
         return self._backward(np.asarray(y).reshape(1, *self.out_shape)).reshape(-1)
 
     def _matmat(self, X: NDArray[Any]) -> NDArray[Any]:
-        X = np.asarray(X)
-        return self._forward(X.T.reshape(X.shape[1], *self.in_shape)).reshape(X.shape[1], -1).T
+        X = np.asarray(X)  # (the sizes are spelled out: -1 cannot be inferred for 0 columns)
+        Y = self._forward(X.T.reshape(X.shape[1], *self.in_shape))
+        return Y.reshape(X.shape[1], self.shape[0]).T
 
     def _rmatmat(self, Y: NDArray[Any]) -> NDArray[Any]:
         Y = np.asarray(Y)
-        return self._backward(Y.T.reshape(Y.shape[1], *self.out_shape)).reshape(Y.shape[1], -1).T
+        X = self._backward(Y.T.reshape(Y.shape[1], *self.out_shape))
+        return X.reshape(Y.shape[1], self.shape[1]).T
 
     def _adjoint(self) -> _ConvOperator:
         return _ConvOperator(
@@ -95,8 +97,8 @@ def _conv_pair(spec: ConvSpec, w: NDArray[Any]) -> tuple[_Apply, _Apply]:
     t_spec = conv_transpose_spec(
         w.shape,
         spec.output_shape,
-        spec.stride,
-        spec.padding,
+        stride=spec.stride,
+        padding=spec.padding,
         groups=spec.groups,
         dilation=spec.dilation,
         output_size=spec.input_size,
@@ -132,8 +134,10 @@ def conv_operator(
     stride, padding, dilation, groups, padding_mode
         As in :func:`tconvmat.conv`.
     dtype : dtype, optional
-        The operator's dtype; the weight is cast to it.  Default: the weight's
-        dtype (integer weights and vectors give exact integer results).
+        The operator's dtype (integer, floating or complex); the weight is cast to it,
+        and a cast that would change its values beyond rounding (complex to real,
+        fractions to integers) is refused.  Default: the weight's dtype (integer
+        weights and vectors give exact integer results).
 
     Returns
     -------
@@ -175,7 +179,15 @@ def conv_operator(
     True
     """
     w = _weight(weight, dtype)
-    spec = conv_spec(w.shape, input_shape, stride, padding, dilation, groups, padding_mode)
+    spec = conv_spec(
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
     forward, adjoint = _conv_pair(spec, w)
     return _ConvOperator(forward, adjoint, spec.input_shape, spec.output_shape, w.dtype, spec)
 
@@ -209,7 +221,8 @@ def conv_transpose_operator(
     stride, padding, output_padding, groups, dilation, output_size, padding_mode
         As in :func:`tconvmat.conv_transpose`.
     dtype : dtype, optional
-        The operator's dtype; the weight is cast to it.  Default: the weight's dtype.
+        The operator's dtype; the weight is cast to it, as in :func:`conv_operator`.
+        Default: the weight's dtype.
 
     Returns
     -------
@@ -236,7 +249,15 @@ def conv_transpose_operator(
     """
     w = _weight(weight, dtype)
     spec = conv_transpose_spec(
-        w.shape, input_shape, stride, padding, output_padding, groups, dilation, output_size, padding_mode
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        output_size=output_size,
+        padding_mode=padding_mode,
     )
     adjoint_spec, wh = spec.adjoint, _conj(w)
 

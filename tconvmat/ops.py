@@ -123,6 +123,11 @@ class EquivalentConv:
         >>> EquivalentConv.from_spec(spec, np.array([[[1, 2, 3]]])).pads
         ((4, 5),)
         """
+        if not isinstance(spec, ConvTransposeSpec):
+            raise ConvolutionSpecError(
+                f"spec must be a ConvTransposeSpec (from tconvmat.conv_transpose_spec); "
+                f"got spec of type {type(spec).__name__}"
+            )
         if spec.padding_mode != "zeros":
             raise ConvolutionSpecError(
                 f"the stride-1 rewrite needs padding_mode='zeros'; got padding_mode={spec.padding_mode!r}"
@@ -273,7 +278,9 @@ def conv_transpose(
         padding_mode,
     )
     b = bias_array(bias, spec.out_channels)
-    route = ROUTES.get(method or "scatter")
+    route = (
+        ROUTES.get("scatter" if method is None else method) if isinstance(method, (str, type(None))) else None
+    )
     if route is None:
         raise ConvolutionSpecError(
             f"method must be one of {', '.join(map(repr, METHODS))}; got method={method!r}"

@@ -28,6 +28,10 @@ __all__ = [
     "ConvolutionSpecError",
     "IntOrSeq",
     "PaddingArg",
+    "as_input_shape",
+    "as_per_axis",
+    "as_positive_int",
+    "as_shape",
     "conv_output_length",
     "conv_spec",
     "conv_transpose_output_length",
@@ -179,11 +183,14 @@ def _as_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise ConvolutionSpecError(f"{name} must be an integer; got {name}={value!r}")
     try:
-        return operator.index(value)
+        v = operator.index(value)
     except TypeError:
         raise ConvolutionSpecError(
             f"{name} must be an integer or a sequence of integers; got {name}={value!r}"
         ) from None
+    if not -(2**63) <= v < 2**63:  # PyTorch: "Overflow when unpacking long long"
+        raise ConvolutionSpecError(f"{name} must fit in a signed 64-bit integer; got {name}={v}")
+    return v
 
 
 def _per_axis(value: Any, name: str, ndim: int) -> tuple[int, ...]:
@@ -239,6 +246,88 @@ def _check_axes(name: str, values: tuple[int, ...], ok: Any, rule: str, extra: s
             raise ConvolutionSpecError(
                 f"{name} {rule}; got {name}={format_tuple(values)}{extra} (axis {axis})"
             )
+
+
+def as_shape(value: Any, name: str) -> tuple[int, ...]:
+    """A shape argument as a tuple of integers, as the spec constructors read one.
+
+    Strings, bools, floats and nested sequences are refused (``"16"`` is not ``(1, 6)``,
+    ``6.5`` is not ``6``).
+
+    Examples
+    --------
+    >>> as_shape([1, 4], "input_shape")
+    (1, 4)
+    >>> as_shape("16", "input_shape")
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: input_shape must be a sequence of integers; got input_shape='16'
+    """
+    return _shape(value, name)
+
+
+def as_input_shape(value: Any, name: str = "input_shape") -> tuple[int, ...]:
+    """``(channels, *spatial)``: at least one spatial axis, every spatial size positive,
+    channels not negative (the input rules of :func:`conv_spec`, for callers with no weight).
+
+    Examples
+    --------
+    >>> as_input_shape((2, 5, 5))
+    (2, 5, 5)
+    >>> as_input_shape(())
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: input_shape must be (channels, *spatial) with at least one spatial axis; got input_shape=()
+    """
+    shape = _shape(value, name)
+    if len(shape) < 2:
+        raise ConvolutionSpecError(
+            f"{name} must be (channels, *spatial) with at least one spatial axis; got {name}={format_tuple(shape)}"
+        )
+    _check_axes("input size", shape[1:], lambda v: v > 0, "must be positive on every spatial axis")
+    if shape[0] < 0:
+        raise ConvolutionSpecError(f"input channels must not be negative; got {name}={format_tuple(shape)}")
+    return shape
+
+
+def as_per_axis(value: Any, name: str, ndim: int, *, positive: bool = False) -> tuple[int, ...]:
+    """An int or a sequence of ``ndim`` (or 1) ints as ``ndim`` ints, read as the spec
+    constructors read ``stride``; ``positive`` adds their rule for stride and dilation.
+
+    Examples
+    --------
+    >>> as_per_axis(2, "stride", 3)
+    (2, 2, 2)
+    >>> as_per_axis((2, 0), "stride", 2, positive=True)
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: stride must be positive on every axis; got stride=(2, 0) (axis 1)
+    """
+    values = _per_axis(value, name, ndim)
+    if positive:
+        _check_axes(name, values, lambda v: v > 0, "must be positive on every axis")
+    return values
+
+
+def as_positive_int(value: Any, name: str) -> int:
+    """A positive integer (bools, floats and strings refused).
+
+    Examples
+    --------
+    >>> as_positive_int(0, "ndim")
+    Traceback (most recent call last):
+    ...
+    tconvmat.spec.ConvolutionSpecError: ndim must be a positive integer; got ndim=0
+    """
+    if not isinstance(value, bool):
+        try:
+            v = operator.index(value)
+        except TypeError:
+            pass
+        else:
+            if 0 < v < 2**63:
+                return v
+    raise ConvolutionSpecError(f"{name} must be a positive integer; got {name}={value!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -470,7 +559,7 @@ class ConvTransposeSpec:
 
 
 def _shape(value: Any, name: str) -> tuple[int, ...]:
-    if isinstance(value, (str, bytes)) or not (isinstance(value, Sequence) or hasattr(value, "__len__")):
+    if isinstance(value, (str, bytes)) or not (isinstance(value, Sequence) or getattr(value, "ndim", 0) == 1):
         raise ConvolutionSpecError(f"{name} must be a sequence of integers; got {name}={value!r}")
     return tuple(_as_int(v, name) for v in value)
 
@@ -496,7 +585,7 @@ def _check_common(
         raise ConvolutionSpecError(f"padding must not be negative; got padding={padding} (axis {axis})")
     if groups <= 0:
         raise ConvolutionSpecError(f"groups must be positive; got groups={groups}")
-    if padding_mode not in PADDING_MODES:
+    if not isinstance(padding_mode, str) or padding_mode not in PADDING_MODES:
         raise ConvolutionSpecError(
             f"padding_mode must be one of {', '.join(repr(m) for m in PADDING_MODES)}; "
             f"got padding_mode={padding_mode!r}"
@@ -591,6 +680,11 @@ def conv_spec(
     if c_out == 0:  # PyTorch: "expected weight to be at least 1 at dimension 0"
         raise ConvolutionSpecError(
             f"weight must have at least one output channel (axis 0); got weight shape {wshape}"
+        )
+    if c_in_g == 0:  # PyTorch's empty-input shortcut answers with 0 channels, not c_out
+        raise ConvolutionSpecError(
+            f"weight must have at least one input channel per group (axis 1); got weight shape {wshape} "
+            f"(PyTorch returns an output with 0 channels here, not out_channels={c_out})"
         )
     if c_out % groups:
         raise ConvolutionSpecError(
@@ -745,7 +839,8 @@ def conv_transpose_spec(
         )
     stride_t = _per_axis(stride, "stride", ndim)
     dilation_t = _per_axis(dilation, "dilation", ndim)
-    op_t = _per_axis(output_padding, "output_padding", ndim)
+    # With output_size, output_padding is ignored, as in ConvTranspose*d.forward.
+    op_t = _per_axis(output_padding, "output_padding", ndim) if output_size is None else ()
     pads = _pads(padding, ndim)
     groups = _as_int(groups, "groups")
     _check_common(wshape, ishape, stride_t, pads, dilation_t, groups, padding_mode)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -211,3 +213,267 @@ def test_grad_errors():
         ids.conv_weight_grad(np.ones((1, 1, 4)), np.ones((1, 1, 3)), (1, 1, 3))
     with pytest.raises(tcm.ConvolutionSpecError, match="gram_spectrum needs"):
         ids.gram_spectrum(np.ones((1, 1, 3)), (1, 5))
+
+
+# ---------------------------------------------------------------------------
+# Validation: the spec's rules and messages, never a NumPy or Python error
+# ---------------------------------------------------------------------------
+
+E = tcm.ConvolutionSpecError
+W3 = np.ones((1, 1, 3))
+
+
+@pytest.mark.parametrize(
+    ("args", "kw", "match"),
+    [
+        ((3, 0), {}, r"^stride must be positive on every axis; got stride=\(0,\) \(axis 0\)$"),
+        ((3, -1), {}, r"^stride must be positive on every axis; got stride=\(-1,\) \(axis 0\)$"),
+        ((0, 2), {}, r"^kernel_size must be positive on every axis; got kernel_size=\(0,\) \(axis 0\)$"),
+        ((3, 2, 0), {}, r"^dilation must be positive on every axis; got dilation=\(0,\) \(axis 0\)$"),
+        (((3, 3), (2, 0)), {}, r"stride must be positive on every axis; got stride=\(2, 0\) \(axis 1\)"),
+        ((3, 1.5), {}, r"stride must be an integer or a sequence of integers; got stride=1.5"),
+        ((3, True), {}, r"stride must be an integer; got stride=True"),
+        ((3, 2), {"ndim": 0}, r"^ndim must be a positive integer; got ndim=0$"),
+        ((3, 2), {"ndim": 1.5}, r"^ndim must be a positive integer; got ndim=1.5$"),
+        ((3, 2), {"ndim": "2"}, r"^ndim must be a positive integer; got ndim='2'$"),
+        (((3, 3), 2), {"ndim": 1}, r"kernel_size must be a single integer or a sequence of 1 integers"),
+        ((3, 2), {"ndim": 65}, r"at most 64 \(NumPy.s limit\); got 65 axes"),
+        ((3, 2), {"ndim": 2**70}, r"^ndim must be a positive integer; got ndim=1180591620717411303424$"),
+        (
+            ((),),
+            {},
+            r"overlap_counts needs at least one axis and at most 64 \(NumPy.s limit\); got 0 axes from kernel_size=\(\)",
+        ),
+    ],
+)
+def test_overlap_counts_refusals(args, kw, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero warning on the way
+        with pytest.raises(E, match=match):
+            ids.overlap_counts(*args, **kw)
+
+
+def test_overlap_counts_reads_the_axes_from_any_sequence():
+    np.testing.assert_array_equal(ids.overlap_counts(3, (2, 1)), [[6], [3]])  # K = 3 on both axes
+    np.testing.assert_array_equal(ids.overlap_counts(np.array([3, 3]), 2), [[4, 2], [2, 1]])
+    np.testing.assert_array_equal(ids.overlap_counts(3, 2, ndim=2), [[4, 2], [2, 1]])
+
+
+SHAPE_REFUSALS = [  # (input_shape, message) for every function that takes one
+    ("16", r"input_shape must be a sequence of integers; got input_shape='16'"),
+    (6.5, r"input_shape must be a sequence of integers; got input_shape=6.5"),
+    (4, r"input_shape must be a sequence of integers; got input_shape=4"),
+    (None, r"input_shape must be a sequence of integers; got input_shape=None"),
+    ((1, 6.5), r"input_shape must be an integer or a sequence of integers; got input_shape=6.5"),
+    ((True, 6), r"input_shape must be an integer; got input_shape=True"),
+    ((1, "6"), r"input_shape must be an integer or a sequence of integers; got input_shape='6'"),
+    (np.array([1.0, 6.0]), r"input_shape must be an integer or a sequence of integers"),
+    ([[1, 6]], r"input_shape must be an integer or a sequence of integers; got input_shape=\[1, 6\]"),
+]
+
+SHAPE_TAKERS = {
+    "im2col_matrix": lambda s: ids.im2col_matrix(s, 3),
+    "conv_input_grad": lambda s: ids.conv_input_grad(np.ones((1, 4)), W3, s),
+    "resize_conv_matrix": lambda s: ids.resize_conv_matrix(W3, s, 2),
+    "gram_spectrum": lambda s: ids.gram_spectrum(np.ones((1, 1, 2)), s, padding=((1, 0),)),
+    "subpixel": lambda s: ids.subpixel(W3, s, stride=2),
+}
+
+
+@pytest.mark.parametrize("fn", sorted(SHAPE_TAKERS))
+@pytest.mark.parametrize(("shape", "match"), SHAPE_REFUSALS)
+def test_shapes_are_never_coerced(fn, shape, match):
+    """``"16"`` is not ``(1, 6)`` and ``6.5`` is not ``6``: the spec's reading of a shape, everywhere."""
+    with pytest.raises(E, match=match):
+        SHAPE_TAKERS[fn](shape)
+
+
+@pytest.mark.parametrize(
+    ("fn", "shape", "match"),
+    [
+        (
+            "im2col_matrix",
+            (),
+            r"^input_shape must be \(channels, \*spatial\) with at least one spatial axis; got input_shape=\(\)$",
+        ),
+        ("im2col_matrix", (3,), r"with at least one spatial axis; got input_shape=\(3,\)$"),
+        (
+            "im2col_matrix",
+            (1, 0),
+            r"^input size must be positive on every spatial axis; got input size=\(0,\) \(axis 0\)$",
+        ),
+        ("im2col_matrix", (0, 5), r"^input channels must be positive for im2col; got input_shape=\(0, 5\)$"),
+        ("resize_conv_matrix", (), r"with at least one spatial axis; got input_shape=\(\)$"),
+        (
+            "resize_conv_matrix",
+            (1, -4),
+            r"^input size must be positive on every spatial axis; got input size=\(-4,\)",
+        ),
+        (
+            "resize_conv_matrix",
+            (1, 0),
+            r"^input size must be positive on every spatial axis; got input size=\(0,\)",
+        ),
+        (
+            "resize_conv_matrix",
+            (2, 4),
+            r"weight must have shape \(C_out, C_in, \*K\) with C_in = input channels = 2",
+        ),
+        ("resize_conv_matrix", (1, 4, 4), r"and 2 kernel axes; got weight shape \(1, 1, 3\)"),
+        ("conv_input_grad", (1, 6, 6), r"input_shape must be \(channels, \*spatial\) with 1 spatial axes"),
+    ],
+)
+def test_bad_input_shapes_name_the_rule(fn, shape, match):
+    with pytest.raises(E, match=match):
+        SHAPE_TAKERS[fn](shape)
+
+
+def test_im2col_refuses_zero_channels_as_unfold_does(torch):
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.unfold(torch.ones(1, 0, 5, 5), 3)
+    with pytest.raises(E, match=r"input channels must be positive for im2col"):
+        ids.im2col_matrix((0, 5, 5), 3)
+
+
+@pytest.mark.parametrize(
+    ("kw", "match"),
+    [
+        (
+            {"kernel_size": 0},
+            r"^kernel_size must be positive on every axis; got kernel_size=\(0,\) \(axis 0\)$",
+        ),
+        ({"kernel_size": -3}, r"^kernel_size must be positive on every axis; got kernel_size=\(-3,\)"),
+        (
+            {"kernel_size": "3"},
+            r"kernel_size must be an integer or a sequence of integers; got kernel_size='3'",
+        ),
+        ({"stride": 0}, r"stride must be positive on every axis; got stride=\(0,\)"),
+    ],
+)
+def test_im2col_parameter_refusals(kw, match):
+    kw = {"kernel_size": 3, **kw}
+    with pytest.raises(E, match=match):
+        ids.im2col_matrix((1, 5), **kw)
+
+
+@pytest.mark.parametrize(
+    ("scale", "match"),
+    [
+        (0, r"^scale must be positive on every axis; got scale=\(0,\) \(axis 0\)$"),
+        ((2, -1), r"^scale must be positive on every axis; got scale=\(2, -1\) \(axis 1\)$"),
+        (1.5, r"scale must be an integer or a sequence of integers; got scale=1.5"),
+    ],
+)
+def test_resize_scale_refusals(scale, match):
+    w = np.ones((1, 1, 3)) if np.ndim(scale) == 0 else np.ones((1, 1, 3, 3))
+    with pytest.raises(E, match=match):
+        ids.resize_conv_matrix(w, (1,) + (4,) * (w.ndim - 2), scale)
+
+
+def test_grad_output_must_have_the_output_shape(torch):
+    """torch.nn.grad.conv1d_input refuses a grad_output of the wrong size; so does tconvmat
+    (before, the transposed convolution's output_size check answered in its own terms)."""
+    with pytest.raises(RuntimeError):
+        torch.nn.grad.conv1d_input((1, 1, 5), torch.ones(1, 1, 3), torch.ones(1, 1, 4))
+    with pytest.raises(
+        E,
+        match=r"^grad_output must have the convolution's output shape \(N, \*\(1, 3\)\) or \(1, 3\); got grad_output shape \(1, 1, 4\)$",
+    ):
+        ids.conv_input_grad(np.ones((1, 1, 4)), W3, (1, 5))
+    with pytest.raises(
+        E, match=r"grad_output must have the convolution's output shape .*got grad_output shape \(2, 3\)"
+    ):
+        ids.conv_input_grad(np.ones((2, 3)), W3, (1, 5))
+    expected = torch.nn.grad.conv1d_input(
+        (1, 1, 5), torch.ones(1, 1, 3, dtype=torch.float64), torch.ones(1, 1, 3, dtype=torch.float64)
+    )
+    np.testing.assert_array_equal(ids.conv_input_grad(np.ones((1, 1, 3)), W3, (1, 5)), expected.numpy())
+
+
+@pytest.mark.parametrize(
+    ("weight_shape", "match"),
+    [
+        (3, r"^weight_shape must be a sequence of integers; got weight_shape=3$"),
+        ("113", r"^weight_shape must be a sequence of integers; got weight_shape='113'$"),
+        (
+            (1, 1),
+            r"^weight_shape must have at least 3 entries \(C_out, C_in/groups, \*kernel\); got weight_shape=\(1, 1\)$",
+        ),
+        ((1, 1, 3.0), r"weight_shape must be an integer or a sequence of integers; got weight_shape=3.0"),
+    ],
+)
+def test_conv_weight_grad_weight_shape_refusals(weight_shape, match):
+    with pytest.raises(E, match=match):
+        ids.conv_weight_grad(np.ones((1, 1, 5)), np.ones((1, 1, 3)), weight_shape)
+
+
+@pytest.mark.parametrize(
+    ("bias", "match"),
+    [
+        (np.arange(5), r"^bias must be 1-d with out_channels=1 elements; got bias shape \(5,\)$"),
+        (np.ones((1, 1)), r"^bias must be 1-d with out_channels=1 elements; got bias shape \(1, 1\)$"),
+        (np.array(["a"]), r"^bias must hold numbers"),
+        (np.array([True]), r"^bias must hold numbers .*got dtype bool"),
+    ],
+)
+def test_subpixel_bias_is_checked_like_conv_transpose(bias, match):
+    dec = ids.subpixel(W3, (1, 4), stride=2)
+    with pytest.raises(E, match=match):
+        dec.apply(np.ones((1, 4)), bias=bias)
+    with pytest.raises(E, match=match):
+        tcm.conv_transpose(np.ones((1, 4)), W3, bias=bias, stride=2)
+
+
+@given(case=cases(asymmetric=True), seed=st.integers(0, 2**32 - 1))
+def test_subpixel_with_bias_is_torch(torch, case, seed):
+    x, w, b = case.arrays(seed, dtype=np.float64, bias=True)
+    kw = {k: v for k, v in case.kwargs.items() if k != "padding_mode"}
+    got = ids.subpixel(w, case.input_shape, **kw).apply(x, bias=b)
+    np.testing.assert_array_equal(got, tcm.conv_transpose(x, w, b, **kw))
+    one = Case(case.kind, case.weight_shape, case.input_shape, case.batch, kw)
+    np.testing.assert_array_equal(got, oracles.conv_transpose(torch, one, x, w, b))
+
+
+def test_subpixel_phase_outputs_check_the_input_shape():
+    dec = ids.subpixel(W3, (1, 4), stride=2)
+    for x in (np.ones((1, 7)), np.ones((2, 4))):
+        with pytest.raises(E, match=r"^input must have shape \(N, \*\(1, 4\)\) or \(1, 4\); got input shape"):
+            dec.phase_outputs(x)
+
+
+def test_gram_spectrum_of_a_complex_weight_is_that_of_C_CH():
+    """``[[[1, 1j]]]``, input (1, 4), padding ((1, 0),): Ŵ(ω) = e^{−2πiω/4} + i, so |Ŵ|² = 2, 0, 2, 4."""
+    w = np.array([[[1, 1j]]])
+    C = tcm.conv_matrix(w, (1, 4), padding=((1, 0),), padding_mode="circular").toarray()
+    expected = np.linalg.eigvalsh(C @ C.conj().T)
+    np.testing.assert_allclose(expected, [0, 2, 2, 4], atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning: the imaginary part is kept
+        got = ids.gram_spectrum(w, (1, 4), padding=((1, 0),))
+    np.testing.assert_allclose(got, [0, 2, 2, 4], atol=1e-12)
+
+
+@given(
+    c_out=st.integers(1, 3),
+    c_in=st.integers(1, 3),
+    K=st.integers(1, 4),
+    L=st.integers(4, 7),
+    d=st.integers(1, 2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_gram_spectrum_of_complex_weights_is_the_eigenvalues_of_C_CH(c_out, c_in, K, L, d, seed):
+    reach = d * (K - 1)
+    if reach > L:
+        return
+    pads = ((reach // 2, reach - reach // 2),)
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-3, 4, (c_out, c_in, K)) + 1j * rng.integers(-3, 4, (c_out, c_in, K))
+    C = tcm.conv_matrix(w, (c_in, L), padding=pads, dilation=d, padding_mode="circular").toarray()
+    expected = np.sort(np.linalg.eigvalsh(C @ C.conj().T))
+    got = ids.gram_spectrum(w, (c_in, L), padding=pads, dilation=d)
+    np.testing.assert_allclose(got[-len(expected) :], expected, atol=1e-9)
+
+
+def test_gram_spectrum_refuses_what_is_not_numbers():
+    with pytest.raises(E, match=r"weight has dtype object; this needs numbers"):
+        ids.gram_spectrum(np.array([[[1, 1]]], dtype=object), (1, 4), padding=((1, 0),))

@@ -177,3 +177,18 @@ def test_index_arithmetic_past_int32_does_not_overflow():
 def test_object_weights_point_to_symbolic(bad):
     with pytest.raises(tcm.ConvolutionSpecError, match=r"tconvmat\.symbolic"):
         tcm.conv_matrix(bad, (1, 3))
+
+
+@pytest.mark.parametrize(
+    ("shape", "match"),
+    [
+        ("16", r"^input_shape must be a sequence of integers; got input_shape='16'$"),
+        ((1, 6.5), r"^input_shape must be an integer or a sequence of integers; got input_shape=6.5$"),
+        ((True, 6), r"^input_shape must be an integer; got input_shape=True$"),
+        ((), r"^input_shape must be \(channels, \*spatial\) with 1 spatial axes to match the 3-d weight"),
+    ],
+)
+def test_input_shape_is_read_by_the_spec_not_coerced(shape, match):
+    for build in (tcm.conv_matrix, tcm.conv_transpose_matrix):
+        with pytest.raises(tcm.ConvolutionSpecError, match=match):
+            build(np.ones((1, 1, 3)), shape)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -304,3 +305,90 @@ def test_a_small_row_block_costs_what_it_holds():
 def test_rows_must_be_integers():
     with pytest.raises(tcm.ConvolutionSpecError, match="rows must be a slice of integers"):
         tcm.conv_matrix(np.ones((1, 1, 3)), (1, 5), rows=slice(1.0, 3))
+
+
+# ---------------------------------------------------------------------------
+# Validation shared with the other entry points
+# ---------------------------------------------------------------------------
+
+E = tcm.ConvolutionSpecError
+
+
+def test_no_input_channels_refused_as_conv_refuses_it():
+    """The operator used to refuse a (2, 0, 3) weight in transposed-convolution terms while
+    conv, conv_matrix and conv_spec accepted it; now all refuse it with conv's message."""
+    messages = set()
+    for call in (
+        lambda: conv_operator(np.ones((2, 0, 3)), (0, 5)),
+        lambda: tcm.conv(np.ones((1, 0, 5)), np.ones((2, 0, 3))),
+        lambda: tcm.conv_matrix(np.ones((2, 0, 3)), (0, 5)),
+        lambda: tcm.conv_spec((2, 0, 3), (0, 5)),
+    ):
+        with pytest.raises(
+            E, match=r"^weight must have at least one input channel per group \(axis 1\)"
+        ) as info:
+            call()
+        messages.add(str(info.value))
+    assert messages == {
+        "weight must have at least one input channel per group (axis 1); got weight shape (2, 0, 3) "
+        "(PyTorch returns an output with 0 channels here, not out_channels=2)"
+    }
+
+
+@pytest.mark.parametrize("make", [conv_operator, conv_transpose_operator])
+@pytest.mark.parametrize(
+    ("weight", "dtype", "match"),
+    [
+        (
+            np.ones((1, 1, 3)),
+            "foo",
+            r"^dtype must be a NumPy dtype \(integer, floating or complex\); got dtype='foo'$",
+        ),
+        (np.ones((1, 1, 3)), 0, r"^dtype must be a NumPy dtype .*got dtype=0$"),
+        (
+            np.ones((1, 1, 3)),
+            bool,
+            r"^dtype must be an integer, floating or complex dtype; got dtype=<class 'bool'> \(bool\)$",
+        ),
+        (
+            np.ones((1, 1, 3)),
+            "U3",
+            r"^dtype must be an integer, floating or complex dtype; got dtype='U3' \(<U3\)$",
+        ),
+        (np.ones((1, 1, 3)), object, r"^dtype must be an integer, floating or complex dtype"),
+        (
+            np.array([[[1j, 1, 1]]]),
+            np.float64,
+            r"^dtype must hold the weight values without changing them beyond rounding \(complex to real drops "
+            r"the imaginary part.*got dtype=float64 for weight dtype complex128$",
+        ),
+        (np.array([[[0.5, 1, 1]]]), np.int64, r"got dtype=int64 for weight dtype float64$"),
+        (np.array([[[-1, 1, 1]]]), np.uint8, r"got dtype=uint8 for weight dtype int64$"),
+        (np.array([[[1e300, 1, 1]]]), np.float32, r"got dtype=float32 for weight dtype float64$"),
+    ],
+)
+def test_bad_dtype_refused(make, weight, dtype, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning / overflow warning on the way
+        with pytest.raises(E, match=match):
+            make(weight, (1, 5), dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    ("weight", "dtype"),
+    [
+        (np.array([[[1.0, -2.0, 3.0]]]), np.int64),  # whole numbers: exact
+        (np.array([[[1 + 0j, -2, 3]]]), np.float64),  # no imaginary part to lose
+        (np.array([[[1, -2, 3]]]), np.complex128),
+        (np.array([[[0.1, -2, 3]]]), np.float32),  # rounding is what float32 asks for
+    ],
+)
+def test_value_keeping_dtype_casts_match_torch(torch, weight, dtype):
+    A = conv_operator(weight, (1, 5), padding=1, dtype=dtype)
+    assert A.dtype == dtype
+    x = np.arange(5).astype(dtype)
+    tw = torch.from_numpy(weight.astype(np.complex128))  # the values the cast must keep
+    expected = torch.nn.functional.conv1d(
+        torch.from_numpy(x.astype(np.complex128)).reshape(1, 1, 5), tw, padding=1
+    )
+    np.testing.assert_allclose(A @ x, expected.numpy().ravel(), rtol=1e-6)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import tconvmat as tcm
+from tconvmat import identities as ids
 
 from . import oracles
 from .cases import cases
@@ -245,11 +248,36 @@ def test_empty_channel_weights_are_refused_as_pytorch_does(torch, fn, x_shape, w
         getattr(tcm, f"{fn}_matrix")(np.ones(w_shape), x_shape[1:])
 
 
-def test_conv_with_no_input_channels_is_the_empty_sum():
-    """Beyond PyTorch (docs/semantics.md): C has no columns, so the output is the bias alone."""
-    y = tcm.conv(np.ones((1, 0, 5)), np.ones((2, 0, 3)), bias=np.array([1.0, -2.0]))
-    np.testing.assert_array_equal(y, [[[1.0, 1.0, 1.0], [-2.0, -2.0, -2.0]]])
-    assert tcm.conv_matrix(np.ones((2, 0, 3)), (0, 5)).shape == (6, 0)
+NO_INPUT_CHANNELS = "weight must have at least one input channel per group \\(axis 1\\); got weight shape"
+
+
+@pytest.mark.parametrize(("w_shape", "groups"), [((2, 0, 3), 1), ((4, 0, 3), 2), ((2, 0, 3, 3), 1)])
+def test_conv_with_no_input_channels_is_refused_by_every_entry_point(torch, w_shape, groups):
+    """PyTorch's empty-input shortcut answers a (C_out, 0, *K) weight with an output of 0
+    channels, not C_out (and drops the bias): no answer every entry point could share, so
+    each refuses it with the same message (they used to disagree: conv gave C_out channels,
+    conv_operator refused in transposed-convolution terms)."""
+    ndim = len(w_shape) - 2
+    x_shape = (1, 0, *(5,) * ndim)
+    f = getattr(torch.nn.functional, f"conv{ndim}d")
+    y = f(torch.ones(x_shape), torch.ones(w_shape), bias=torch.ones(w_shape[0]), groups=groups)
+    assert tuple(y.shape) == (1, 0, *(3,) * ndim)  # 0 channels although the weight has C_out
+    w, ishape = np.ones(w_shape), x_shape[1:]
+    kw = {"groups": groups}
+    entry_points = {
+        "conv": lambda: tcm.conv(np.ones(x_shape), w, **kw),
+        "conv_spec": lambda: tcm.conv_spec(w_shape, ishape, **kw),
+        "conv_matrix": lambda: tcm.conv_matrix(w, ishape, **kw),
+        "conv_operator": lambda: tcm.conv_operator(w, ishape, **kw),
+        "conv_input_grad": lambda: ids.conv_input_grad(np.ones((w_shape[0], *(3,) * ndim)), w, ishape, **kw),
+        "conv_weight_grad": lambda: ids.conv_weight_grad(
+            np.ones(x_shape), np.ones((1, w_shape[0], *(3,) * ndim)), w_shape, **kw
+        ),
+    }
+    for name, call in entry_points.items():
+        with pytest.raises(tcm.ConvolutionSpecError, match=NO_INPUT_CHANNELS) as info:
+            call()
+        assert f"not out_channels={w_shape[0]}" in str(info.value), name
 
 
 @pytest.mark.parametrize("ndim", [1, 2, 3])
@@ -292,6 +320,53 @@ def test_empty_batch():
     assert y.shape == (0, 1, 7)
 
 
+EMPTY_BATCH = [  # (weight shape, input shape without batch, keyword arguments of the transposed convolution)
+    ((2, 1, 3), (2, 3), {"stride": 2}),
+    ((4, 3, 3), (4, 5), {"stride": 3, "padding": 1, "output_padding": 2, "groups": 2, "dilation": 2}),
+    ((2, 3, 2, 3), (2, 4, 3), {"stride": (2, 1), "padding": (1, 0), "output_padding": (1, 0)}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("w_shape", "x_shape", "kw"), EMPTY_BATCH)
+def test_empty_batch_every_route_is_torch(torch, w_shape, x_shape, kw, dtype):
+    """A batch of 0: every route, conv, the matrices and the operators give PyTorch's empty
+    shape and dtype (with the bias too)."""
+    ndim = len(w_shape) - 2
+    x, w = np.zeros((0, *x_shape), dtype), np.ones(w_shape, dtype)
+    spec = tcm.conv_transpose_spec(w_shape, x_shape, **kw)
+    b = np.ones(spec.out_channels, dtype)
+    t = torch.nn.functional
+    tx, tw, tb = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
+    expected = getattr(t, f"conv_transpose{ndim}d")(tx, tw, tb, **kw)
+    assert expected.shape[0] == 0
+    outs = {m: tcm.conv_transpose(x, w, b, method=m, **kw) for m in METHODS}
+    outs["equivalent_conv"] = tcm.equivalent_conv(w, x_shape, **kw).apply(x, b)
+    outs["subpixel"] = ids.subpixel(w, x_shape, **kw).apply(x, b)
+    outs["matrix @"] = x.reshape(0, math.prod(x_shape)) @ tcm.conv_transpose_matrix(w, x_shape, **kw)
+    outs["operator"] = (tcm.conv_transpose_operator(w, x_shape, **kw) @ x.reshape(0, math.prod(x_shape)).T).T
+    for name, y in outs.items():
+        want = tuple(expected.shape) if y.ndim == ndim + 2 else (0, math.prod(expected.shape[1:]))
+        assert y.shape == want, name
+        assert y.dtype == expected.numpy().dtype, name
+
+    # the forward convolution of the same empty batch, and its adjoint operator
+    conv_kw = {k: v for k, v in kw.items() if k != "output_padding"}
+    c_w = w  # the same tensor in conv layout (C_out, C_in/groups, *K) maps the output back
+    c_x = np.zeros((0, *spec.output_shape), dtype)
+    expected = getattr(t, f"conv{ndim}d")(torch.from_numpy(c_x), torch.from_numpy(c_w), **conv_kw)
+    y = tcm.conv(c_x, c_w, **conv_kw)
+    assert y.shape == tuple(expected.shape) and y.dtype == expected.numpy().dtype
+    A = tcm.conv_operator(c_w, spec.output_shape, **conv_kw)
+    flat = c_x.reshape(0, math.prod(spec.output_shape))
+    n_out = math.prod(expected.shape[1:])
+    y = A @ flat.T
+    assert y.shape == (n_out, 0) and y.dtype == dtype
+    y = flat @ tcm.conv_matrix(c_w, spec.output_shape, **conv_kw).T
+    assert y.shape == (0, n_out) and y.dtype == dtype
+    assert (A.H @ np.zeros((A.shape[0], 0), dtype)).shape == (A.shape[1], 0)
+
+
 def test_four_spatial_dims_routes_agree():
     rng = np.random.default_rng(4)
     x = rng.integers(-2, 3, (2, 3, 3, 2, 3)).astype(np.int64)
@@ -313,3 +388,23 @@ def test_the_spec_cache_never_lets_bools_or_floats_through(bad):
     tcm.conv_transpose(x, w, stride=(1,), groups=1)
     with pytest.raises(tcm.ConvolutionSpecError, match="must be an integer"):
         tcm.conv_transpose(x, w, **bad)
+
+
+@pytest.mark.parametrize("method", [0, "", (), [["scatter"]], np.array("scatter"), "Scatter"])
+def test_method_must_be_one_of_the_names(method):
+    """No falsy value silently means the default, and an unhashable one is not a TypeError."""
+    with pytest.raises(
+        tcm.ConvolutionSpecError, match=r"^method must be one of 'scatter', 'matrix', 'flipped'; got method="
+    ):
+        tcm.conv_transpose(np.ones((1, 1, 4)), np.ones((1, 1, 3)), method=method)
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"), [(tcm.conv_spec((1, 1, 3), (1, 5)), "ConvSpec"), ("spec", "str"), (None, "NoneType")]
+)
+def test_from_spec_needs_a_transposed_spec(spec, name):
+    with pytest.raises(
+        tcm.ConvolutionSpecError,
+        match=rf"^spec must be a ConvTransposeSpec \(from tconvmat.conv_transpose_spec\); got spec of type {name}$",
+    ):
+        tcm.EquivalentConv.from_spec(spec, np.ones((1, 1, 3)))

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tconvmat as tcm
-from tconvmat.spec import conv_output_length, conv_transpose_output_length
+from tconvmat import spec as spec_mod
+from tconvmat.spec import conv_output_length, conv_transpose_output_length, input_index
 
 E = tcm.ConvolutionSpecError
 
@@ -143,11 +144,40 @@ def test_specs_are_hashable_and_frozen():
     pa=st.integers(0, 12),
     op=st.integers(0, 5),
 )
-def test_shape_formulas(L, K, s, d, pb, pa, op):
+def test_shape_formulas(torch, L, K, s, d, pb, pa, op):
     assert (
         conv_transpose_output_length(L, K, s, pb, pa, d, op) == (L - 1) * s - pb - pa + d * (K - 1) + op + 1
     )
     assert conv_output_length(L, K, s, pb, pa, d) == (L + pb + pa - d * (K - 1) - 1) // s + 1
+
+    # Derived independently of the formulas: brute force over every input i and tap k.
+    i, k = np.meshgrid(np.arange(L), np.arange(K), indexing="ij")
+    reached = input_index(i, k, s, d, 0)  # the full output positions j = i·s + k·d
+    np.testing.assert_array_equal(reached, i * s + k * d)
+    L_t = conv_transpose_output_length(L, K, s, pb, pa, d, op)
+    assert L_t - 1 + pb + pa == reached.max() + op  # last position reached, + op, less the crops
+    # forward: the output positions o whose every tap reads inside the padded input [−p_before, L − 1 + p_after]
+    o = np.arange(L + pb + pa + 1)[:, None]
+    taps = input_index(o, np.arange(K)[None, :], s, d, pb)
+    fits = ((taps >= -pb) & (taps <= L - 1 + pa)).all(axis=1)
+    n_fit = int(fits.sum())
+    assert fits[:n_fit].all()  # a prefix: o = 0 … L_out − 1
+    assert n_fit == max(conv_output_length(L, K, s, pb, pa, d), 0)
+
+    # ... and against PyTorch's output shapes (asymmetric pads: torch pads / crops the common part)
+    F = torch.nn.functional
+    x, w = torch.zeros(1, 1, L), torch.zeros(1, 1, K)
+    if n_fit > 0:
+        assert F.conv1d(F.pad(x, (pb, pa)), w, stride=s, dilation=d).shape[-1] == n_fit
+    else:
+        with pytest.raises(RuntimeError):
+            F.conv1d(F.pad(x, (pb, pa)), w, stride=s, dilation=d)
+    if op < max(s, d) and L_t > 0:
+        m = min(pb, pa)  # PyTorch crops m from both ends; the rest of the asymmetric crop is ours
+        y = F.conv_transpose1d(x, w, stride=s, padding=m, output_padding=op, dilation=d)
+        assert y.shape[-1] - (pb - m) - (pa - m) == L_t
+        if pb == pa:
+            assert y.shape[-1] == L_t
 
 
 # --- Refusal parity with PyTorch, over random parameters that are often invalid -------------
@@ -271,3 +301,133 @@ def test_one_bad_padding_pair_is_reported_as_given():
         E, match=r"needs 2 pairs of 2 integers \(or one pair for every axis\); got padding=\(\(1, 2, 3\),\)$"
     ):
         tcm.conv_transpose(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), padding=[[1, 2, 3]])
+
+
+@pytest.mark.parametrize("output_padding", [(0, 0), (1, 2, 3), 5, -1, 1.5])
+def test_output_padding_is_ignored_when_output_size_is_given(torch, output_padding):
+    """``ConvTranspose1d(..., output_padding=op)(x, output_size=...)`` ignores ``op``, its
+    length included; so does every tconvmat entry point that takes output_size."""
+    m = torch.nn.ConvTranspose1d(
+        1, 1, 3, stride=2, output_padding=output_padding, bias=False, dtype=torch.float64
+    )
+    w = np.array([[[1.0, 2.0, 3.0]]])
+    with torch.no_grad():
+        m.weight.copy_(torch.from_numpy(w))
+    x = np.array([[[1.0, 10.0]]])
+    expected = m(torch.from_numpy(x), output_size=[6]).detach().numpy()
+    kw = {"stride": 2, "output_padding": output_padding, "output_size": (6,)}
+    assert tcm.conv_transpose_spec(w.shape, (1, 2), **kw).output_padding == (1,)
+    for method in ("scatter", "matrix", "flipped"):
+        np.testing.assert_array_equal(tcm.conv_transpose(x, w, method=method, **kw), expected)
+    np.testing.assert_array_equal(tcm.equivalent_conv(w, (1, 2), **kw).apply(x), expected)
+    np.testing.assert_array_equal(x.reshape(1, -1) @ tcm.conv_transpose_matrix(w, (1, 2), **kw), expected[0])
+    np.testing.assert_array_equal(tcm.conv_transpose_operator(w, (1, 2), **kw) @ x.ravel(), expected.ravel())
+
+
+def test_output_padding_is_still_checked_without_output_size(torch):
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.conv_transpose1d(
+            torch.ones(1, 1, 2), torch.ones(1, 1, 3), stride=2, output_padding=(0, 0)
+        )
+    with pytest.raises(E, match=r"output_padding must be a single integer or a sequence of 1 integers"):
+        tcm.conv_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2, output_padding=(0, 0))
+
+
+def test_no_input_channels_refused_in_the_spec(torch):
+    """A (C_out, 0, *K) weight: PyTorch's answer has 0 channels, not C_out, so the spec refuses it."""
+    assert tuple(torch.nn.functional.conv1d(torch.ones(1, 0, 5), torch.ones(2, 0, 3)).shape) == (1, 0, 3)
+    with pytest.raises(
+        E,
+        match=r"^weight must have at least one input channel per group \(axis 1\); got weight shape \(2, 0, 3\) "
+        r"\(PyTorch returns an output with 0 channels here, not out_channels=2\)$",
+    ):
+        tcm.conv_spec((2, 0, 3), (0, 5))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (
+            lambda: spec_mod.as_shape("16", "input_shape"),
+            r"^input_shape must be a sequence of integers; got input_shape='16'$",
+        ),
+        (
+            lambda: spec_mod.as_shape((1, 6.5), "input_shape"),
+            r"^input_shape must be an integer or a sequence",
+        ),
+        (
+            lambda: spec_mod.as_shape((True, 6), "input_shape"),
+            r"^input_shape must be an integer; got input_shape=True$",
+        ),
+        (
+            lambda: spec_mod.as_input_shape(()),
+            r"^input_shape must be \(channels, \*spatial\) with at least one spatial axis",
+        ),
+        (
+            lambda: spec_mod.as_input_shape((-1, 4)),
+            r"^input channels must not be negative; got input_shape=\(-1, 4\)$",
+        ),
+        (
+            lambda: spec_mod.as_input_shape((1, 4, 0)),
+            r"^input size must be positive on every spatial axis; got input size=\(4, 0\) \(axis 1\)$",
+        ),
+        (
+            lambda: spec_mod.as_per_axis((1, 2, 3), "scale", 2),
+            r"^scale must be a single integer or a sequence of 2 integers",
+        ),
+        (
+            lambda: spec_mod.as_per_axis(-1, "scale", 2, positive=True),
+            r"^scale must be positive on every axis; got scale=\(-1, -1\) \(axis 0\)$",
+        ),
+        (lambda: spec_mod.as_positive_int(True, "ndim"), r"^ndim must be a positive integer; got ndim=True$"),
+        (lambda: spec_mod.as_positive_int(2.0, "ndim"), r"^ndim must be a positive integer; got ndim=2.0$"),
+    ],
+)
+def test_argument_helpers_refuse_with_the_spec_messages(call, match):
+    with pytest.raises(E, match=match):
+        call()
+
+
+def test_argument_helpers_accept_numpy_integers():
+    assert spec_mod.as_shape(np.array([1, 4]), "input_shape") == (1, 4)
+    assert spec_mod.as_input_shape([np.int64(2), np.int32(3)]) == (2, 3)
+    assert spec_mod.as_per_axis(np.int8(2), "scale", 2, positive=True) == (2, 2)
+    assert spec_mod.as_positive_int(np.int64(3), "ndim") == 3
+
+
+def test_integers_past_64_bits_are_refused_as_pytorch_does(torch):
+    x, w = np.ones((1, 1, 5)), np.ones((1, 1, 3))
+    for kw in ({"stride": 2**63}, {"dilation": 2**63}, {"padding": -(2**63) - 1}):
+        with pytest.raises((ValueError, RuntimeError)):
+            torch.nn.functional.conv_transpose1d(torch.from_numpy(x), torch.from_numpy(w), **kw)
+        name, value = next(iter(kw.items()))
+        with pytest.raises(E, match=rf"^{name} must fit in a signed 64-bit integer; got {name}={value}$"):
+            tcm.conv_transpose(x, w, **kw)
+    with pytest.raises(E, match=r"^stride must fit in a signed 64-bit integer"):
+        tcm.conv_matrix(w, (1, 5), stride=10**20)
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (np.array(6), r"^output_size must be a sequence of integers; got output_size=array\(6\)$"),
+        ({6: 1}, r"^output_size must be a sequence of integers; got output_size=\{6: 1\}$"),
+        ({6}, r"^output_size must be a sequence of integers; got output_size=\{6\}$"),
+        (np.array([[6]]), r"^output_size must be a sequence of integers"),
+    ],
+)
+def test_shapes_must_be_sequences(value, match):
+    with pytest.raises(E, match=match):
+        tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=value)
+    assert tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2, output_size=np.array([6])).output_padding == (
+        1,
+    )
+
+
+@pytest.mark.parametrize("mode", [np.array([[1, 0]]), None, 0, ("zeros",)])
+def test_padding_mode_must_be_a_name(mode):
+    match = r"^padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular'; got padding_mode="
+    with pytest.raises(E, match=match):
+        tcm.conv_spec((1, 1, 3), (1, 5), padding_mode=mode)
+    with pytest.raises(E, match=match):
+        tcm.conv_transpose(np.ones((1, 1, 5)), np.ones((1, 1, 3)), padding_mode=mode)
