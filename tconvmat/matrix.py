@@ -208,7 +208,15 @@ def conv_matrix(
     tconvmat.matrix.MatrixTooLargeError: conv_matrix: C would have 602,407,936 nonzeros, 7,245,672,452 bytes as CSR (7.2 GB: float64 data, int32 indices), over max_nnz=268,435,456; apply it without building it with tconvmat.conv_operator(...) (a scipy LinearOperator), build it in pieces with rows=slice(start, stop), or pass max_nnz=None
     """
     w = _as_weight(weight)
-    spec = conv_spec(w.shape, input_shape, stride, padding, dilation, groups, padding_mode)
+    spec = conv_spec(
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
     return _build(spec, w, spec.output_size, rows, max_nnz, "conv_matrix", "conv_operator")
 
 
@@ -278,7 +286,15 @@ def conv_transpose_matrix(
     """
     w = _as_weight(weight)
     spec = conv_transpose_spec(
-        w.shape, input_shape, stride, padding, output_padding, groups, dilation, output_size, padding_mode
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        output_size=output_size,
+        padding_mode=padding_mode,
     )
     return _build(
         spec.adjoint, w, spec.input_size, rows, max_nnz, "conv_transpose_matrix", "conv_transpose_operator"

@@ -56,18 +56,22 @@ def _plain(value: Any) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _cached(make: Any, *args: Any) -> Any:
-    return make(*args)
+def _cached(make: Any, weight_shape: Any, input_shape: Any, options: tuple[tuple[str, Any], ...]) -> Any:
+    return make(weight_shape, input_shape, **dict(options))
 
 
-def _spec(make: Any, *args: Any) -> Any:
-    """``make(*args)``, memoised for plain arguments (small problems are validation-bound).
+def _spec(make: Any, weight_shape: Any, input_shape: Any, **options: Any) -> Any:
+    """``make(weight_shape, input_shape, **options)``, memoised for plain arguments (small
+    problems are validation-bound).
 
     Only exact ints, strings, None and tuples of them are keys: ``True == 1`` and
     ``2.0 == 2`` must still reach the validator, which refuses them.  Errors are
     never cached.
     """
-    return _cached(make, *args) if _plain(args) else make(*args)
+    items = tuple(options.items())
+    if _plain((weight_shape, input_shape, *(v for _, v in items))):
+        return _cached(make, weight_shape, input_shape, items)
+    return make(weight_shape, input_shape, **options)
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,7 +209,16 @@ def conv(
     """
     w = weight_array(weight, "(C_out, C_in/groups, *kernel)")
     x, unbatched = batched(input, w.ndim - 2, "conv")
-    spec = _spec(conv_spec, w.shape, x.shape[1:], stride, padding, dilation, groups, padding_mode)
+    spec = _spec(
+        conv_spec,
+        w.shape,
+        x.shape[1:],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
     b = bias_array(bias, spec.out_channels)
     return finish(gather(x, w, spec), b, unbatched, spec.ndim)
 
@@ -269,13 +282,13 @@ def conv_transpose(
         conv_transpose_spec,
         w.shape,
         x.shape[1:],
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
-        output_size,
-        padding_mode,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        output_size=output_size,
+        padding_mode=padding_mode,
     )
     b = bias_array(bias, spec.out_channels)
     route = (
@@ -331,6 +344,13 @@ def equivalent_conv(
     """
     w = weight_array(weight, "(C_in, C_out/groups, *kernel)")
     spec = conv_transpose_spec(
-        w.shape, input_shape, stride, padding, output_padding, groups, dilation, output_size
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        output_size=output_size,
     )
     return _equivalent(spec, w)

@@ -618,6 +618,7 @@ def _check_padding_mode(padding_mode: str, padding: Pads, size: tuple[int, ...],
 def conv_spec(
     weight_shape: Sequence[int],
     input_shape: Sequence[int],
+    *,
     stride: IntOrSeq = 1,
     padding: PaddingArg = 0,
     dilation: IntOrSeq = 1,
@@ -783,6 +784,7 @@ def _resolve_output_padding(
 def conv_transpose_spec(
     weight_shape: Sequence[int],
     input_shape: Sequence[int],
+    *,
     stride: IntOrSeq = 1,
     padding: PaddingArg = 0,
     output_padding: IntOrSeq = 0,

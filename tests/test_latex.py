@@ -283,7 +283,7 @@ picture_params = st.tuples(
 def test_picture_numbers_match_torch(torch: ModuleType, params: tuple[int, ...], rnd: Any) -> None:
     L, K, s, p, d, op = params
     try:
-        conv_transpose_spec((1, 1, K), (1, L), s, p, op, 1, d)
+        conv_transpose_spec((1, 1, K), (1, L), stride=s, padding=p, output_padding=op, groups=1, dilation=d)
     except ConvolutionSpecError:
         assume(False)
     x = np.array([rnd.randint(-9, 9) for _ in range(L)])
@@ -602,11 +602,11 @@ def test_random_documents_compile(tmp_path_factory: pytest.TempPathFactory, kw: 
         conv_transpose_spec(
             kw["weight_shape"],
             kw["input_shape"],
-            kw["stride"],
-            kw["padding"],
-            kw["output_padding"],
-            kw["groups"],
-            kw["dilation"],
+            stride=kw["stride"],
+            padding=kw["padding"],
+            output_padding=kw["output_padding"],
+            groups=kw["groups"],
+            dilation=kw["dilation"],
         )
     except ConvolutionSpecError:
         assume(False)

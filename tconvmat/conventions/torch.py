@@ -89,20 +89,26 @@ class TorchConv:
             return conv_transpose_spec(
                 self.weight.shape,
                 shape,
-                self.stride,
-                self.padding,  # type: ignore[arg-type]
-                self.output_padding,
-                self.groups,
-                self.dilation,
-                output_size,
-                self.padding_mode,
+                stride=self.stride,
+                padding=self.padding,  # type: ignore[arg-type]
+                output_padding=self.output_padding,
+                groups=self.groups,
+                dilation=self.dilation,
+                output_size=output_size,
+                padding_mode=self.padding_mode,
             )
         if output_size is not None:
             raise ConvolutionSpecError(
                 f"output_size is an argument of ConvTranspose*d.forward only; got output_size={output_size!r} for a Conv"
             )
         return conv_spec(
-            self.weight.shape, shape, self.stride, self.padding, self.dilation, self.groups, self.padding_mode
+            self.weight.shape,
+            shape,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            padding_mode=self.padding_mode,
         )
 
     def __call__(self, input: ArrayLike, output_size: Sequence[int] | None = None) -> NDArray[Any]:

@@ -365,7 +365,15 @@ def proof_document(
     xa = np.asarray(x) if x is not None else None
     wshape = tuple(weight_shape) if weight_shape is not None else (w.shape if w is not None else (1, 1, 3))
     ishape = tuple(input_shape) if input_shape is not None else (xa.shape if xa is not None else (1, 2))
-    spec = conv_transpose_spec(wshape, ishape, stride, padding, output_padding, groups, dilation)
+    spec = conv_transpose_spec(
+        wshape,
+        ishape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )
     if w is None:
         w = _default_data(spec.weight_shape)
     elif w.shape != spec.weight_shape:

@@ -278,7 +278,15 @@ def conv_expressions(
     array([[w0*x0 + w1*x1, w0*x2 + w1*x3]], dtype=object)
     """
     xo, w = _obj(x), _obj(weight)
-    spec = conv_spec(w.shape, xo.shape[-(w.ndim - 1) :], stride, padding, dilation, groups, padding_mode)
+    spec = conv_spec(
+        w.shape,
+        xo.shape[-(w.ndim - 1) :],
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
     return _apply(spec, w, spec.output_size, xo, False, bias, spec.output_shape)
 
 
@@ -312,13 +320,13 @@ def conv_transpose_expressions(
     spec = conv_transpose_spec(
         w.shape,
         xo.shape[-(w.ndim - 1) :],
-        stride,
-        padding,
-        output_padding,
-        groups,
-        dilation,
-        output_size,
-        padding_mode,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        output_size=output_size,
+        padding_mode=padding_mode,
     )
     return _apply(spec.adjoint, w, spec.input_size, xo, True, bias, spec.output_shape)
 
@@ -348,7 +356,15 @@ def conv_matrix(
     [ 0, w0, w1]])
     """
     w = _obj(weight)
-    spec = conv_spec(w.shape, input_shape, stride, padding, dilation, groups, padding_mode)
+    spec = conv_spec(
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
     return _sparse(spec, w, spec.output_size)
 
 
@@ -374,7 +390,15 @@ def conv_transpose_matrix(
     """
     w = _obj(weight)
     spec = conv_transpose_spec(
-        w.shape, input_shape, stride, padding, output_padding, groups, dilation, output_size, padding_mode
+        w.shape,
+        input_shape,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+        output_size=output_size,
+        padding_mode=padding_mode,
     )
     return _sparse(spec.adjoint, w, spec.input_size)
 
