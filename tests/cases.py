@@ -10,6 +10,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 import tconvmat as tcm
+from tconvmat.testing import sample_params
 
 MAX_SIZE = {1: 7, 2: 5, 3: 4}
 
@@ -51,10 +52,11 @@ class Case:
         return tcm.conv_transpose_spec(self.weight_shape, self.input_shape, **self.kwargs)
 
 
-def _pads(draw, ndim, limit, asymmetric):
-    if asymmetric and draw(st.booleans()):
-        return tuple((draw(st.integers(0, limit[a])), draw(st.integers(0, limit[a]))) for a in range(ndim))
-    p = tuple(draw(st.integers(0, limit[a])) for a in range(ndim))
+def _padding_form(draw, pads):
+    """The same padding written as PyTorch users do: one int, per-axis ints, or (before, after) pairs."""
+    if any(b != a for b, a in pads):
+        return pads
+    p = tuple(b for b, _ in pads)
     return p if draw(st.booleans()) or len(set(p)) > 1 else p[0]
 
 
@@ -68,44 +70,47 @@ def cases(
     output_size: bool = False,
     max_channels: int = 3,
 ) -> Case:
-    """A valid parameter set for a convolution or a transposed convolution."""
-    ndim = draw(st.sampled_from(ndims))
-    groups = draw(st.integers(1, 3))
-    c_a = draw(st.integers(1, max_channels))
-    c_b = draw(st.integers(1, max_channels))
-    kernel = tuple(draw(st.integers(1, 4)) for _ in range(ndim))
-    stride = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    dilation = tuple(draw(st.integers(1, 3)) for _ in range(ndim))
-    size = tuple(draw(st.integers(1, MAX_SIZE[ndim])) for _ in range(ndim))
-    limit = [d * (k - 1) + 2 for d, k in zip(dilation, kernel)]
-    mode = draw(st.sampled_from(modes))
+    """A valid parameter set for a convolution or a transposed convolution, drawn by
+    :func:`tconvmat.testing.sample_params` and written in the argument forms users write."""
+    transposed = kind != "conv"
+    p = sample_params(
+        lambda lo, hi: draw(st.integers(lo, hi)),
+        ndim=ndims,
+        max_channels=max_channels,
+        max_size=MAX_SIZE,
+        transposed=transposed,
+        padding_modes=modes,
+        max_kernel=4,
+        max_stride=3,
+        max_dilation=3,
+        asymmetric=asymmetric and not output_size,
+    )
+    assume(p is not None)
+    ndim = len(p["stride"])
     batch = draw(st.sampled_from([None, 1, 2]))
-    kw: dict[str, Any] = {"groups": groups}
+    kw: dict[str, Any] = {"groups": p["groups"]}
+    stride, dilation = p["stride"], p["dilation"]
     if any(s > 1 for s in stride) or draw(st.booleans()):
         kw["stride"] = stride if draw(st.booleans()) or ndim > 1 else stride[0]
     if any(d > 1 for d in dilation):
         kw["dilation"] = dilation
-    kw["padding"] = _pads(draw, ndim, limit, asymmetric and not output_size)
-    if mode != "zeros":
-        kw["padding_mode"] = mode
-    if kind == "conv":
-        weight_shape = (c_b * groups, c_a, *kernel)
-        input_shape = (c_a * groups, *size)
-    else:
-        weight_shape = (c_a * groups, c_b, *kernel)
-        input_shape = (c_a * groups, *size)
-        op = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    kw["padding"] = _padding_form(draw, p["padding"])
+    if p["padding_mode"] != "zeros":
+        kw["padding_mode"] = p["padding_mode"]
+    if transposed:
         if output_size and draw(st.booleans()):
             try:
-                base = tcm.conv_transpose_spec(weight_shape, input_shape, **{**kw, "padding_mode": "zeros"})
-            except tcm.ConvolutionSpecError:
+                base = tcm.conv_transpose_spec(
+                    p["weight_shape"], p["input_shape"], **{**kw, "padding_mode": "zeros"}
+                )
+            except tcm.ConvolutionSpecError:  # the pads needed the output_padding drawn
                 assume(False)
             kw["output_size"] = tuple(
                 n + draw(st.integers(0, s - 1)) for n, s in zip(base.output_size, stride)
             )
-        elif any(op):
-            kw["output_padding"] = op
-    case = Case(kind, weight_shape, input_shape, batch, kw)
+        elif any(p["output_padding"]):
+            kw["output_padding"] = p["output_padding"]
+    case = Case(kind, p["weight_shape"], p["input_shape"], batch, kw)
     try:
         case.spec()
     except tcm.ConvolutionSpecError:
