@@ -48,7 +48,7 @@ class Guards:
     stride: int = 4
     dilation: int = 4
     padding: int = 8
-    outputs: int = 1024
+    outputs: int = 1600
     entries: int = 12000
 
 
@@ -307,6 +307,19 @@ def torch_call(spec: ConvTransposeSpec, w: np.ndarray, x: np.ndarray) -> str:
         f"x = torch.tensor({x[None].tolist()}{dtype})  # (N=1, C_in, *L)",
         f"w = torch.tensor({w.tolist()}{dtype})  # (C_in, C_out/groups, *K)",
     ]
+    symmetric = all(pb == pa for pb, pa in spec.padding)
+    if not symmetric:
+        pairs = ", ".join(f"({pb}, {pa})" for pb, pa in spec.padding)
+        return "\n".join(
+            [
+                "# PyTorch pads both ends alike; tconvmat takes (before, after) pairs:",
+                "import numpy as np, tconvmat",
+                f"x = np.array({x[None].tolist()})",
+                f"w = np.array({w.tolist()})",
+                f"y = tconvmat.conv_transpose(x, w, {args.replace(f'padding={_tuple_arg(pads)}', f'padding=({pairs},)')}"
+                f", padding_mode={spec.padding_mode!r})",
+            ]
+        )
     if spec.padding_mode == "zeros":
         lines.append(f"y = torch.nn.functional.{fn}(x, w, {args})")
     else:
@@ -438,7 +451,7 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
             "input_size": list(spec.input_size),
             "kernel_size": list(spec.kernel_size),
             "stride": list(spec.stride),
-            "padding": [pb for pb, _ in spec.padding],
+            "padding": [pb if pb == pa else [pb, pa] for pb, pa in spec.padding],
             "output_padding": list(spec.output_padding),
             "dilation": list(spec.dilation),
             "in_channels": spec.in_channels,
