@@ -49,6 +49,8 @@ def _configure_explore(p: argparse.ArgumentParser) -> None:
 
 
 def _run_explore(args: argparse.Namespace) -> int:
+    if args.weight is None:  # the explorer's default: distinct integers, so every tap shows
+        args.weight = "arange"
     problem = problem_from_args(args)
     if problem.symbolic:
         raise UsageError(

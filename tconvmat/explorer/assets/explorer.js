@@ -101,8 +101,13 @@
     if (!v) { el("text", { x: 4, y: 20, "class": "label" }, svg, m.views_error); fit(svg); return; }
     var sc = v.scatter, P = pairInfo(), prod = sc.products[P.n], sums = sc.sums[P.n];
     var lo = sc.lo, hi = sc.hi, nd = lo.length, out = m.output_shape.slice(1);
+    var top = 0;
+    if (v.pairs.length > 1) {
+      label(svg, 4, 14, "input channel " + P.c + " → output channel " + P.o + ": its share of y[" + P.o + "]", "start", "small");
+      top = 18;
+    }
     if (nd === 1) {
-      var g = el("g", { transform: "translate(64,22)" }, svg);
+      var g = el("g", { transform: "translate(64," + (22 + top) + ")" }, svg);
       for (var j = lo[0]; j <= hi[0]; j++) label(g, (j - lo[0]) * CS + CS / 2, -6, j, "middle", "idx");
       sc.positions.forEach(function (taps, i) {
         var rowg = el("g", { "class": "srow", "data-input": i }, g);
@@ -123,7 +128,7 @@
     } else {
       var f = focusSpatial === null || focusSpatial === undefined ? 0 : focusSpatial;
       var W = hi[1] - lo[1] + 1, H = hi[0] - lo[0] + 1;
-      var g2 = el("g", { transform: "translate(30,40)" }, svg);
+      var g2 = el("g", { transform: "translate(30," + (40 + top) + ")" }, svg);
       label(g2, 0, -24, "copy of x[" + P.c + "][" + key(m.inputs[f].index.slice(1)) + "] · w (dashed: cropped)", "start");
       for (var r = 0; r < H; r++) for (var c = 0; c < W; c++) {
         var pr = r + lo[0], pc = c + lo[1];
@@ -219,6 +224,7 @@
         e.firstChild.style.fill = ""; e.removeAttribute("data-tap");
       }
     });
+    var wg = $("#wflip"); if (wg) $all(".cell", wg).forEach(function (e) { e.parentNode.removeChild(e); });
     ["#c-col", "#c-row"].forEach(function (id) { var b = $(id); if (b) b.setAttribute("visibility", "hidden"); });
     $all("[data-view]").forEach(function (s) { delete s.dataset.pointed; });
   }
@@ -261,6 +267,10 @@
     $('[data-view="C"]').dataset.pointed = "col " + j;
     if (m.views) {
       var P = pairInfo();
+      if (m.params.ndim === 2) {
+        var first = rec.contributors.filter(function (t) { return m.inputs[t[0]].channel === P.c; })[0];
+        drawScatter(first ? m.inputs[first[0]].spatial : null); bindHover();
+      }
       if (P.o === rec.channel) {
         placeWindow(rec.spatial);
         $('[data-view="u"]').dataset.pointed = rec.spatial;
@@ -403,7 +413,7 @@
     } else {
       $all("input, select", f).forEach(function (e) {
         e.addEventListener("input", function () {
-          if (e.name === "ndim" || e.name === "stride" || e.name === "dilation") f.elements.output_padding.value = "0";
+          if (e.name === "ndim" || e.name === "stride" || e.name === "dilation") f.elements.output_padding.selectedIndex = 0; // all zeros: always allowed
           if (["weight", "input", "output_padding", "padding_mode", "padding"].indexOf(e.name) < 0) {
             f.elements.weight.value = ""; f.elements.input.value = ""; // new shapes: the distinct defaults
           }
