@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
-  var CS = 30; // cell size, px
+  var CS = 30; // cell size, px (smaller for large grids: see cellSize)
   var state = { model: null, pair: 0, pointed: null, step: -1, timer: null, fixed: false, seq: 0 };
 
   function el(tag, attrs, parent, text) {
@@ -32,7 +32,10 @@
     var grp = el("g", { "class": "cell " + (cls || ""), transform: "translate(" + x + "," + y + ")" }, g);
     for (var k in data) grp.setAttribute("data-" + k, data[k]);
     el("rect", { width: s, height: s, rx: 2 }, grp);
-    if (text !== "" && text !== undefined) el("text", { x: s / 2, y: s / 2 + 4, "text-anchor": "middle" }, grp, text);
+    if (text !== "" && text !== undefined) {
+      var t = String(text), fs = Math.min(12, s * 0.42, (1.9 * s) / Math.max(t.length, 1));
+      el("text", { x: s / 2, y: s / 2 + fs * 0.36, "text-anchor": "middle", "font-size": fs.toFixed(1) }, grp, t);
+    }
     return grp;
   }
   function label(g, x, y, text, anchor, cls) {
@@ -72,8 +75,8 @@
   function drawC() {
     var svg = view("C"); clear(svg);
     var m = state.model, C = m.C, nr = C.shape[0], nc = C.shape[1];
-    var s = Math.max(6, Math.min(CS, Math.floor(560 / Math.max(nc, 1)), Math.floor(420 / Math.max(nr, 1))));
-    var g = el("g", { transform: "translate(40,24)" }, svg);
+    var s = Math.max(1, Math.min(30, 900 / Math.max(nc, 1), 480 / Math.max(nr, 1)));
+    var g = el("g", { transform: "translate(40,24)", "class": s < 5 ? "tiny" : "" }, svg);
     el("rect", { x: 0, y: 0, width: nc * s, height: nr * s, "class": "cbg" }, g);
     el("rect", { id: "c-col", x: 0, y: 0, width: s, height: nr * s, "class": "band", visibility: "hidden" }, g);
     el("rect", { id: "c-row", x: 0, y: 0, width: nc * s, height: s, "class": "band", visibility: "hidden" }, g);
@@ -195,8 +198,17 @@
     fit(view("u"));
   }
 
+  function cellSize(m) {
+    // one cell size for every grid of the model: the largest grid stays about 440 px across
+    var dims = m.output_shape.slice(1).concat(m.input_shape.slice(1));
+    if (m.views) dims = dims.concat(m.views.sliding.u_shape, m.views.scatter.lo.map(function (lo, a) { return m.views.scatter.hi[a] - lo + 1; }));
+    var biggest = Math.max.apply(null, dims);
+    return Math.max(14, Math.min(30, Math.floor(440 / biggest)));
+  }
+
   function drawAll() {
     var m = state.model;
+    CS = cellSize(m);
     drawTensor("x", m.input_shape, m.inputs, "in");
     drawTensor("y", m.output_shape, m.outputs, "out");
     drawC();
