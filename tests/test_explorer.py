@@ -444,3 +444,18 @@ def test_explore_refuses_with_one_line(capsys: pytest.CaptureFixture[str]) -> No
 def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert serve_cli.main(["serve", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_a_500_and_the_server_keeps_serving(
+    server: explorer.ExplorerServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tconvmat.explorer import _server
+
+    def broken(query: str) -> tuple[int, bytes]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(_server, "model_json", broken)
+    status, body, _ = _get(server, "/api/model?kernel_size=3")
+    assert status == 500 and "RuntimeError: boom" in json.loads(body)["error"]
+    monkeypatch.undo()
+    assert _get(server, "/api/model?kernel_size=3")[0] == 200

@@ -139,6 +139,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._send(404, b"not found\n", "text/plain; charset=utf-8")
         except (BrokenPipeError, ConnectionResetError):  # the browser went away
             pass
+        except Exception as e:  # a bug, not the user's input: say so in one line, keep serving
+            body = json.dumps({"error": f"internal error in the explorer: {type(e).__name__}: {e}"}).encode()
+            self._send(500, body, "application/json")
 
     def do_HEAD(self) -> None:
         self.do_GET()
