@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..spec import ConvolutionSpecError
-from . import draw, explain, inspect, prove, rewrite, verify
+from . import draw, explain, inspect, prove, rewrite, serve, verify
 from ._args import Command, Parser, ToolMissing, UsageError
 
-FAMILIES = (inspect, explain, prove, verify, draw, rewrite)
+FAMILIES = (inspect, explain, prove, verify, draw, rewrite, serve)
 """The command modules; each lists its subcommands in ``COMMANDS`` (:class:`~._args.Command`)."""
 
 
