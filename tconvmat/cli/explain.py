@@ -195,11 +195,13 @@ def _padding_text(spec: ConvTransposeSpec) -> str:
             what += f"; output_padding={op} adds {op} at the end"
         text = (
             f"{head}the full result (every x times every tap) has {st.full} positions, 0…{st.full - 1}; "
-            f"{what}: y is positions {st.start}…{st.stop - 1} of it ({st.length} positions)."
+            f"{what}: y is positions {st.start}…{st.stop - 1} of it ({st.length} positions)"
+            + (f"; no tap reaches past position {st.full - 1}: zeros there." if st.stop > st.full else ".")
         )
         lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
         L = spec.input_size[a]
-        sizes = " or ".join(map(str, st.forward_lengths))
+        *most, last = map(str, st.forward_lengths)
+        sizes = f"{', '.join(most)} or {last}" if most else last
         if st.length in st.forward_lengths:
             pick_text = (
                 f"; output_padding={op} picks {st.length}"
@@ -346,6 +348,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 "C is the matrix of the forward convolution whose input has the transposed\n"
                 "output's shape: row i (an input element of the transposed convolution)\n"
                 "holds the kernel at columns j = i·s + k·d − p. Cells show the tap k."
+                + (
+                    "\nTaps whose j falls outside 0…L_out − 1 are the ones padding crops."
+                    if any(pb or pa for pb, pa in spec.padding) and spec.padding_mode == "zeros"
+                    else ""
+                )
+                + (
+                    "\n+: several taps add up in one cell, folded there by the padding mode."
+                    if spec.padding_mode != "zeros"
+                    else ""
+                )
             )
         )
         out.append(indent(_grid_text(problem, indices, args.max_rows)))
@@ -375,6 +387,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 print("\n".join(out))
                 return 1
     print("\n".join(out))
+    # Files written beside the text: the proof here; the figures hook goes beside it
+    # (tconvmat.figures.write_figures(spec, problem.weight, problem.x, directory, formats)
+    # for an --figures DIR option added in _configure).
     if args.tex or args.pdf:
         write_proof(problem, args.tex, args.pdf)
     return 0
