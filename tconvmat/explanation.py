@@ -39,7 +39,18 @@ from .spec import (
     reach,
 )
 
-__all__ = ["AxisStory", "axis_stories", "expressions", "focus", "padded_window", "symbol_name", "terms"]
+__all__ = [
+    "AxisStory",
+    "axis_stories",
+    "count",
+    "expressions",
+    "focus",
+    "indices_in",
+    "padded_window",
+    "reads",
+    "symbol_name",
+    "terms",
+]
 
 
 @dataclass(frozen=True)
@@ -277,11 +288,23 @@ def reads(spec: ConvTransposeSpec, window: Sequence[range]) -> tuple[range, ...]
 
 
 def indices_in(channels: Sequence[int], window: Sequence[range], limit: int) -> list[tuple[int, ...]]:
-    """The first ``limit`` indices ``(c, *j)`` of ``channels × window`` (row-major)."""
+    """The first ``limit`` indices ``(c, *j)`` of ``channels × window`` (row-major).
+
+    Examples
+    --------
+    >>> indices_in([0, 2], [range(3, 5)], 3)
+    [(0, 3), (0, 4), (2, 3)]
+    """
     every = itertools.product(channels, *window)
     return [tuple(int(v) for v in idx) for idx in itertools.islice(every, limit)]
 
 
 def count(window: Sequence[range]) -> int:
-    """Number of positions in a window."""
+    """Number of positions in a window.
+
+    Examples
+    --------
+    >>> count([range(3, 5), range(0, 3)])
+    6
+    """
     return math.prod(len(r) for r in window)

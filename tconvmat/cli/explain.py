@@ -181,22 +181,30 @@ def _padding_text(spec: ConvTransposeSpec) -> str:
         a = st.axis
         (pb, pa), op = spec.padding[a], spec.output_padding[a]
         head = "every axis: " if alike else f"axis {a}: " if spec.ndim > 1 else ""
+        zeros = spec.padding_mode == "zeros"
+        end = st.full if zeros else st.full + op  # a padding mode folds the full result with op
         crops = []
         if pb:
             crops.append(_positions(range(0, pb)))
         if pa:
-            crops.append(_positions(range(st.full - pa, st.full)))
+            crops.append(_positions(range(end - pa, end)))
+        verb = "crops" if zeros else "folds back"
         what = (
-            f"padding={pb if pb == pa else (pb, pa)} crops {' and '.join(crops)}"
+            f"padding={pb if pb == pa else (pb, pa)} {verb} {' and '.join(crops)}"
             if crops
-            else "padding=0 crops nothing"
+            else f"padding=0 {verb} nothing"
         )
-        if op:
+        if not zeros and crops:
+            what += f" (onto the positions they copy, padding_mode={spec.padding_mode}: step 5 below)"
+        if op and zeros:
             what += f"; output_padding={op} adds {op} at the end"
+        full = "the full result (every x times every tap)"
+        if op and not zeros:
+            full = f"the full result (every x times every tap, and output_padding={op} at the end)"
         text = (
-            f"{head}the full result (every x times every tap) has {st.full} positions, 0…{st.full - 1}; "
+            f"{head}{full} has {end} positions, 0…{end - 1}; "
             f"{what}: y is positions {st.start}…{st.stop - 1} of it ({st.length} positions)"
-            + (f"; no tap reaches past position {st.full - 1}: zeros there." if st.stop > st.full else ".")
+            + (f"; no tap reaches past position {st.full - 1}: zeros there." if st.stop > end else ".")
         )
         lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
         L = spec.input_size[a]
