@@ -789,6 +789,16 @@ def test_explain_skips_checks_on_a_huge_c_unless_asked(capsys, monkeypatch):
     assert code == 0 and "agrees    Cᵀx (sparse matrix)" in out
 
 
+def test_explain_cuts_expressions_of_many_channels(capsys):
+    """64 input channels × 9 taps: 576 terms, of which 18 are printed, and the count."""
+    argv = ["--kernel-size", "3x3", "--in-channels", "64", "--input-size", "8x8", "--no-checks"]
+    code, out, _ = run(capsys, "explain", *argv)
+    assert code == 0
+    text = " ".join(line.strip() for line in out.split("Element expressions")[1].splitlines())
+    assert "+ … (576 terms) = " in text
+    assert len(out) < 20_000
+
+
 def test_default_weight_is_distinct_so_the_flip_shows(capsys):
     code, out, _ = run(capsys, "apply", "--kernel-size", "3", "--stride", "2", "--input", "1,1")
     assert code == 0 and out == "[[1, 2, 4, 2, 3]]\n"

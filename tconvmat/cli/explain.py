@@ -275,7 +275,7 @@ def _expressions_text(problem: Problem, y: np.ndarray | None, limit: int = 12) -
         text = f"output {which}{where} (of {total:,} outputs):"
         lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
     for idx, value in zip(indices, values):
-        line = f"y[{', '.join(map(str, idx))}] = {value}"
+        line = f"y[{', '.join(map(str, idx))}] = {_cut(str(value))}"
         if y is not None and str(value) != num(y[idx]):
             line += f" = {num(y[idx])}"
         lines.extend(textwrap.wrap(line, WIDTH - 2, subsequent_indent="    ", break_long_words=False))
@@ -287,6 +287,25 @@ def _expressions_text(problem: Problem, y: np.ndarray | None, limit: int = 12) -
     if total > len(indices):
         lines.append(f"… ({total - len(indices)} more)")
     return "\n".join(lines)
+
+
+MAX_TERMS = 18
+"""Terms of an element expression printed before ``+ …`` (two input channels of a 3×3 kernel)."""
+
+
+def _cut(text: str, keep: int = MAX_TERMS) -> str:
+    """``a + b + … + z`` cut after ``keep`` top-level terms, with the count of all of them."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and text.startswith(" + ", i):
+            parts.append(text[start:i])
+            start = i + 3
+    parts.append(text[start:])
+    if len(parts) <= keep:
+        return text
+    return " + ".join(parts[:keep]) + f" + … ({len(parts)} terms)"
 
 
 def _grid_text(problem: Problem, indices: Sequence[tuple[int, ...]], max_rows: int) -> str:
@@ -424,7 +443,9 @@ COMMANDS = (
   tconvmat explain --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1
   tconvmat explain --kernel-size 3 --stride 4 --input 1,1 --weight 1,1,1 --pdf proof.pdf
   tconvmat explain --kernel-size 2x2 --stride 2 --padding 1 --input-size 2x2
-  tconvmat explain --kernel-size 3 --stride 2 --input 1,2 --weight symbolic""",
+  tconvmat explain --kernel-size 3 --stride 2 --input 1,2 --weight symbolic
+  tconvmat explain --kernel-size 3 --stride 2 --padding 1 --padding-mode reflect --input-size 4
+  tconvmat explain --kernel-size 3x3 --input-size 3000x3000""",
         configure=_configure,
         run=cmd_explain,
     ),
