@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -26,12 +27,12 @@ LEARNER = ["--kernel-size", "3", "--input", "1,1", "--weight", "1,1,1"]
 
 
 @pytest.mark.parametrize(
-    ("stride", "y"), [(1, "[[1, 2, 2, 1]]"), (2, "[[1, 1, 2, 1, 1]]"), (4, "[[1, 1, 1, 0, 1, 1, 1]]")]
+    ("stride", "y"), [(1, "1  2  2  1"), (2, "1  1  2  1  1"), (4, "1  1  1  0  1  1  1")]
 )
 def test_explain_learner_examples(capsys, stride, y):
     code, out, err = run(capsys, "explain", *LEARNER, "--stride", str(stride))
     assert code == 0, err
-    assert f"y = Cᵀx\n-------\n  {y}\n" in out
+    assert f"y = Cᵀx\n-------\n  y[0] = {y}\n" in out
     n = 4 + (stride - 1) * 1 if stride < 4 else 7
     assert f"(2 − 1)·{stride} − 0 − 0 + 1·(3 − 1) + 0 + 1 = {n}" in out
     assert "DISAGREES" not in out
@@ -267,6 +268,11 @@ BAD = [
     (["explain", *LEARNER[:4], "--weight", "1,1"], "--weight: expected 3 values for shape (1, 1, 3), got 2"),
     (["explain", "--input", "1,1"], "--kernel-size is required"),
     (["explain", "--kernel-size", "3"], "--input-size is required"),
+    (
+        ["explain", "--kernel-size", "3x3", "--input", "1,2,3"],
+        "--input: 3 inline values make a 1-d input, but the kernel is 2-d (--kernel-size 3x3); "
+        "give --input-size with 2 sizes that hold them (e.g. --input-size 1x3), or a .npy file",
+    ),
     (["explain", "--kernel-size", "3x3", "--input-size", "2x2x2"], "--input-size: expected 1 or 2 sizes"),
     (
         ["explain", "--kernel-size", "3", "--padding", "same", "--input", "1,1"],
@@ -383,7 +389,7 @@ def test_python_dash_m_and_version():
     r = _cli("--version")
     assert r.returncode == 0 and r.stdout.strip() == f"tconvmat {tcm.__version__}"
     r = _cli("explain", *LEARNER, "--stride", "2")
-    assert r.returncode == 0 and "[[1, 1, 2, 1, 1]]" in r.stdout
+    assert r.returncode == 0 and "y[0] = 1  1  2  1  1" in r.stdout
 
 
 def test_bad_input_from_a_real_process_has_no_traceback():
@@ -560,7 +566,20 @@ def test_symbolic_matrix_as_latex(capsys):
 
 def test_output_files_are_announced_and_complete(capsys, tmp_path):
     y = tmp_path / "y.npy"
-    code, _, err = run(capsys, "apply", "--kernel-size", "3", "--stride", "2", "--input", "1,1", "-o", str(y))
+    code, _, err = run(
+        capsys,
+        "apply",
+        "--kernel-size",
+        "3",
+        "--stride",
+        "2",
+        "--input",
+        "1,1",
+        "--weight",
+        "ones",
+        "-o",
+        str(y),
+    )
     assert code == 0 and err == f"wrote {y}\n"
     assert np.load(y).tolist() == [[1, 1, 2, 1, 1]]
     C = tmp_path / "C.npz"
@@ -573,6 +592,8 @@ def test_output_files_are_announced_and_complete(capsys, tmp_path):
         "2",
         "--input-size",
         "2",
+        "--weight",
+        "ones",
         "--format",
         "npz",
         "-o",
@@ -588,7 +609,9 @@ def test_output_files_are_announced_and_complete(capsys, tmp_path):
 
 
 def test_explain_builds_only_the_expressions_it_shows(capsys, monkeypatch):
-    """A 16×16, 3→4-channel explain makes 12 SymPy expressions, not 4·33·33."""
+    """A 16×16, 3→4-channel explain makes a dozen SymPy expressions and none of
+    tconvmat.symbolic's arrays (no symbol per input element); each shown expression is
+    that element of the full symbolic result, and its number is y's."""
     import tconvmat.symbolic.expressions as sym
 
     made = []
@@ -596,29 +619,194 @@ def test_explain_builds_only_the_expressions_it_shows(capsys, monkeypatch):
     monkeypatch.setattr(
         sym, "_sum_by", lambda index, terms, n, distinct: made.append(n) or real(index, terms, n, distinct)
     )
-    code, out, _ = run(
-        capsys,
-        "explain",
-        "--kernel-size",
-        "3x3",
-        "--stride",
-        "2",
-        "--input-size",
-        "16",
-        "--in-channels",
-        "3",
-        "--out-channels",
-        "4",
+    monkeypatch.setattr(sym, "input_symbols", lambda *a, **k: pytest.fail("a symbol per input element"))
+    monkeypatch.setattr(
+        "tconvmat.symbolic.input_symbols", lambda *a, **k: pytest.fail("a symbol per input element")
     )
-    assert code == 0 and made == [12]
+    argv = ["--kernel-size", "3x3", "--stride", "2", "--input-size", "16", "--in-channels", "3"]
+    code, out, _ = run(capsys, "explain", *argv, "--out-channels", "4", "--no-checks")
+    assert code == 0 and made == []
+    monkeypatch.undo()
     x = sym.input_symbols((3, 16, 16))
     w = sym.weight_symbols((3, 4, 3, 3))
-    full = sym.conv_transpose_expressions(x, w, stride=2).ravel()
-    text = " ".join(line.strip() for line in out.splitlines())
-    for flat in range(12):
-        idx = np.unravel_index(flat, (4, 33, 33))
-        assert f"y[{', '.join(map(str, idx))}] = {full[flat]}" in text
-    assert f"… ({4 * 33 * 33 - 12} more)" in text
+    full = sym.conv_transpose_expressions(x, w, stride=2)
+    y = tcm.conv_transpose(
+        np.arange(1, 3 * 256 + 1).reshape(3, 16, 16), np.arange(1, 109).reshape(3, 4, 3, 3), stride=2
+    )
+    text = " ".join(line.strip() for line in out.split("Element expressions")[1].splitlines())
+    shown = re.findall(r"y\[(\d+), (\d+), (\d+)\] = ", text)
+    assert 4 <= len(shown) <= 12
+    for idx in shown:
+        i = tuple(map(int, idx))
+        assert f"y[{', '.join(idx)}] = {full[i]} = {y[i]}" in text
+    assert f"… ({4 * 33 * 33 - len(shown)} more)" in text
+
+
+def test_explain_shows_a_window_where_every_tap_lands(capsys):
+    """Past a dozen outputs, the expressions are a window in the middle whose outputs,
+    together, use every tap, and the grid shows the rows of C they read."""
+    code, out, _ = run(capsys, "explain", "--kernel-size", "3", "--stride", "2", "--input-size", "40")
+    assert code == 0
+    text = out.split("Element expressions")[1].split("The equivalent")[0]
+    text = " ".join(line.strip() for line in text.splitlines())
+    assert "positions 37…42: a window where every tap lands (of 81 outputs)" in text
+    used = set(re.findall(r"w(\d)\*", text))
+    assert used == {"0", "1", "2"}
+    grid = out.split("The matrix C")[1].split("y = Cᵀx")[0]
+    assert "i=18" in grid and "i=0 " not in grid
+
+
+@pytest.mark.parametrize(
+    ("argv", "lines"),
+    [
+        (
+            [
+                "--kernel-size",
+                "3",
+                "--stride",
+                "2",
+                "--padding",
+                "1",
+                "--output-padding",
+                "1",
+                "--input-size",
+                "3",
+            ],
+            [
+                "the full result (every x times every tap) has 7 positions, 0…6; padding=1",
+                "crops position 0 and position 6; output_padding=1 adds 1 at the end: y is",
+                "positions 1…6 of it (6 positions).",
+                "Conv1d with this kernel, stride, padding and dilation maps L = 5 or 6 to 3;",
+                "output_padding=1 picks 6. So y = Cᵀx is the gradient of Conv1d(L = 6 → 3)",
+            ],
+        ),
+        (
+            ["--kernel-size", "3", "--stride", "2", "--input", "1,1"],
+            ["padding=0 crops nothing", "maps L = 5 or 6 to 2;", "output_padding=0 picks 5"],
+        ),
+        (
+            ["--kernel-size", "3", "--input", "1,1"],
+            ["maps L = 4 to 2, and no other length"],
+        ),
+        (
+            ["--kernel-size", "3", "--stride", "2", "--padding", "2:1", "--input", "1,1"],
+            ["padding=(2, 1) crops positions 0…1 and position 4"],
+        ),
+    ],
+)
+def test_explain_says_what_padding_and_output_padding_do(capsys, argv, lines):
+    code, out, _ = run(capsys, "explain", *argv)
+    assert code == 0
+    text = out.split("What padding and output_padding do")[1].split("Input and weight")[0]
+    flat = " ".join(line.strip() for line in text.splitlines())
+    for line in lines:
+        assert line in flat
+
+
+def test_explain_prints_2d_arrays_as_grids_and_ends_step_4_with_its_result(capsys):
+    code, out, _ = run(capsys, "explain", "--kernel-size", "3x3", "--stride", "2", "--input-size", "2x2")
+    assert code == 0
+    assert "  x[0] =\n    1  2\n    3  4\n" in out
+    assert "  w[0, 0] =\n    1  2  3\n    4  5  6\n    7  8  9\n" in out
+    assert "     w′[0, 0] =\n       9  8  7\n       6  5  4\n       3  2  1\n" in out
+    y = tcm.conv_transpose(np.arange(1, 5).reshape(1, 2, 2), np.arange(1, 10).reshape(1, 1, 3, 3), stride=2)
+    rows = "".join("       " + "  ".join(f"{v:2d}" for v in row) + "\n" for row in y[0])
+    assert "groups 1, giving y:\n     y[0] =\n" + rows in out
+    assert "[[" not in out
+
+
+def test_explain_large_input_shows_windows_at_the_cost_of_what_it_shows(capsys, monkeypatch):
+    """1000×1000: no full C, no symbol per element; the story's window equals y's."""
+    calls = []
+    real = tcm.matrix.conv_transpose_matrix
+
+    def spy(*a, **k):
+        calls.append(
+            k.get("rows"),
+        )
+        return real(*a, **k)
+
+    monkeypatch.setattr("tconvmat.cli.explain.conv_transpose_matrix", spy)
+    monkeypatch.setattr("tconvmat.cli._render.conv_transpose_matrix", spy)
+    code, out, _ = run(capsys, "explain", "--kernel-size", "3x3", "--input-size", "1000x1000", "--no-checks")
+    assert code == 0
+    assert all(r is not None for r in calls[1:]) and len(calls) >= 2  # the first only counts (max_nnz=0)
+    assert max(len(line) for line in out.splitlines()) <= 79
+    x = np.arange(1, 10**6 + 1).reshape(1, 1000, 1000)
+    w = np.arange(1, 10).reshape(1, 1, 3, 3)
+    y = tcm.conv_transpose(x, w)
+    story = out.split("4. convolve")[1]
+    assert "positions 500…501, 500…501" in story
+    assert f"{y[0, 500, 500]}  {y[0, 500, 501]}" in story and f"{y[0, 501, 500]}  {y[0, 501, 501]}" in story
+    assert "(not run: --no-checks; add --checks to run them)" in out
+
+
+def test_explain_padding_mode_steps_end_in_y(capsys):
+    """With a padding mode the story's last step is y itself, the fold explained on its line."""
+    argv = [
+        "--kernel-size",
+        "3",
+        "--stride",
+        "2",
+        "--padding",
+        "1",
+        "--padding-mode",
+        "reflect",
+        "--input-size",
+        "4",
+    ]
+    code, out, _ = run(capsys, "explain", *argv)
+    assert code == 0
+    y = tcm.conv_transpose(
+        np.arange(1, 5).reshape(1, 4),
+        np.arange(1, 4).reshape(1, 1, 3),
+        stride=2,
+        padding=1,
+        padding_mode="reflect",
+    )
+    ys = "  ".join(f"{v:2d}" for v in y[0])
+    story = out.split("The equivalent stride-1 convolution")[1].split("Check:")[0]
+    assert "5. padding_mode=reflect: add each" in story
+    assert story.rstrip().endswith(f"y[0] = {ys}")
+    assert f"y = Cᵀx\n-------\n  y[0] = {ys}\n" in out
+    assert "agrees    flipped-kernel convolution" in out
+
+
+def test_explain_checks_say_what_they_mean_within_79_columns(capsys):
+    code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
+    assert code == 0
+    block = out.split("Check: every route gives the same y")[1]
+    from tconvmat.cli.explain import CHECKS
+
+    for name, meaning in CHECKS.values():
+        if name in block:
+            assert f"{name}: {meaning}" in " ".join(line.strip() for line in block.splitlines())
+    assert max(len(line) for line in block.splitlines()) <= 79
+
+
+def test_explain_skips_checks_on_a_huge_c_unless_asked(capsys, monkeypatch):
+    monkeypatch.setattr("tconvmat.cli.explain.CHECK_MAX_NNZ", 5)
+    code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
+    assert code == 0 and "(not run: C has 6 nonzeros and the Cᵀx check builds it; add --checks" in out
+    code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2", "--checks")
+    assert code == 0 and "agrees    Cᵀx (sparse matrix)" in out
+
+
+def test_explain_cuts_expressions_of_many_channels(capsys):
+    """64 input channels × 9 taps: 576 terms, of which 18 are printed, and the count."""
+    argv = ["--kernel-size", "3x3", "--in-channels", "64", "--input-size", "8x8", "--no-checks"]
+    code, out, _ = run(capsys, "explain", *argv)
+    assert code == 0
+    text = " ".join(line.strip() for line in out.split("Element expressions")[1].splitlines())
+    assert "+ … (576 terms) = " in text
+    assert len(out) < 20_000
+
+
+def test_default_weight_is_distinct_so_the_flip_shows(capsys):
+    code, out, _ = run(capsys, "apply", "--kernel-size", "3", "--stride", "2", "--input", "1,1")
+    assert code == 0 and out == "[[1, 2, 4, 2, 3]]\n"
+    code, out, _ = run(capsys, "explain", "--kernel-size", "3", "--input", "1,1")
+    assert "w[0, 0] = 1  2  3" in out and "w′[0, 0] = 3  2  1" in out
 
 
 def test_parse_errors_name_the_subcommand(capsys):
@@ -631,7 +819,8 @@ def test_parse_errors_name_the_subcommand(capsys):
 def test_explain_skips_the_onnx_reference_past_its_size(capsys, monkeypatch, onnx):
     monkeypatch.setattr("tconvmat.testing.ONNX_MAX_WORK", 5)
     code, out, _ = run(capsys, "explain", *LEARNER, "--stride", "2")
-    assert code == 0 and "ONNX reference                    skipped (too large: 6 products)" in out
+    assert code == 0 and "skipped   ONNX reference: onnx.reference's ConvTranspose on the same x, w\n" in out
+    assert "(too large: 6 products)" in out
 
 
 def test_a_file_of_the_wrong_shape_is_named_with_both_shapes(capsys, tmp_path):

@@ -20,6 +20,8 @@ from ..spec import ConvSpec, ConvTransposeSpec, conv_spec, conv_transpose_spec
 from ..spec import format_tuple as fmt_tuple
 
 __all__ = [
+    "DEFAULT_INPUT",
+    "DEFAULT_WEIGHT",
     "MAX_VALUES",
     "Command",
     "Parser",
@@ -240,6 +242,12 @@ def expand(values: tuple[int, ...], ndim: int, name: str) -> tuple[int, ...]:
     return values
 
 
+DEFAULT_WEIGHT = "arange"
+"""The weight when ``--weight`` is not given: 1, 2, 3, … (distinct, so a flipped kernel is seen flipped)."""
+
+DEFAULT_INPUT = "arange"
+"""The input when ``--input`` is not given."""
+
 MAX_VALUES = 2**26
 """Largest input or weight (elements) the command line materialises: 512 MB as int64."""
 
@@ -252,7 +260,7 @@ def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
     """
     transposed = not getattr(args, "conv", False)
     weight_v = Values(args.weight, "--weight") if args.weight is not None else None
-    input_v = Values(args.input, "--input") if args.input is not None else Values("arange", "--input")
+    input_v = Values(args.input, "--input") if args.input is not None else Values(DEFAULT_INPUT, "--input")
     for v in (weight_v, input_v):
         if v is not None:
             v.validate()
@@ -297,7 +305,13 @@ def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
     kernel = expand(kernel, ndim, "--kernel-size")
     if input_size is None:
         n = input_v.count()
-        if n is None or ndim != 1:
+        if n is not None and ndim != 1:
+            raise UsageError(
+                f"--input: {n} inline values make a 1-d input, but the kernel is {ndim}-d "
+                f"(--kernel-size {args.kernel_size}); give --input-size with {ndim} sizes that hold them "
+                f"(e.g. --input-size {'x'.join(['1'] * (ndim - 1) + [str(n // c_in if n % c_in == 0 else n)])}), or a .npy file"
+            )
+        if n is None:
             raise UsageError("--input-size is required (or give --input as explicit values or a .npy file)")
         if n % c_in:
             raise UsageError(f"--input: {n} values do not fill {c_in} input channels")
@@ -338,7 +352,7 @@ def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
                 f"command line makes ({MAX_VALUES:,}); tconvmat shape needs no values, and the "
                 f"Python API (tconvmat.conv_operator) applies larger problems"
             )
-    weight = (weight_v or Values("ones", "--weight")).make(w_shape, "w")
+    weight = (weight_v or Values(DEFAULT_WEIGHT, "--weight")).make(w_shape, "w")
     x = input_v.make(x_shape, "x")
     return Problem(transposed, spec, weight, x, kwargs)
 
@@ -388,9 +402,13 @@ def add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> Non
         "--input",
         metavar="VALUES",
         help="1,1 (inline, reshaped to (C_in, *L)), ones, arange (1, 2, …), random:SEED, symbolic, "
-        "or FILE.npy (default arange)",
+        f"or FILE.npy (default {DEFAULT_INPUT})",
     )
-    v.add_argument("--weight", metavar="VALUES", help="as --input, in PyTorch's weight layout (default ones)")
+    v.add_argument(
+        "--weight",
+        metavar="VALUES",
+        help=f"as --input, in PyTorch's weight layout (default {DEFAULT_WEIGHT}: distinct taps, so the flip shows)",
+    )
     if not transposed_only:
         p.add_argument(
             "--conv", action="store_true", help="the forward convolution instead of the transposed one"

@@ -10,64 +10,117 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..ops import equivalent_conv
-from ..spec import ConvTransposeSpec
-from ..testing import ORACLES, IdentityCheck, IdentityReport, check_identities
-from ._args import Command, Problem, UsageError, add_params, positive, problem_from_args, symbolic_module
-from ._render import WIDTH, fmt_array, fmt_tuple, grid, heading, indent, params_text, shape_text
+from ..explanation import axis_stories, count, expressions, focus, indices_in, padded_window, reads, terms
+from ..matrix import MatrixTooLargeError, conv_transpose_matrix
+from ..ops import conv, equivalent_conv
+from ..spec import ConvTransposeSpec, conv_output_length, reach
+from ..testing import ORACLES, IdentityCheck, check_identities
+from ._args import Command, Problem, UsageError, add_params, positive, problem_from_args
+from ._render import WIDTH, fmt_grid, fmt_tuple, heading, indent, num, params_text, rows_grid, shape_text
 from .prove import write_proof
 
 
-def _flipped_story(problem: Problem) -> str:
+def _spatial(window: Sequence[range]) -> str:
+    """``9…10`` per axis, joined by commas."""
+    return ", ".join(f"{r.start}…{r.stop - 1}" if len(r) > 1 else str(r.start) for r in window)
+
+
+def _flipped_story(problem: Problem, y: np.ndarray, focus: tuple[range, ...]) -> str:
+    """Steps 1–4 (5 for a padding mode) of the equivalent stride-1 convolution, each with its
+    array: whole when small, else the window that gives the output window ``focus``."""
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
-    kw = {k: v for k, v in problem.kwargs.items() if k != "padding_mode"}
-    eq = equivalent_conv(problem.weight, spec.input_shape, **kw)
-    from .._core import upsample
-    from ..padding import pad
-
-    up = upsample(problem.x, eq.upsample)
-    padded = pad(up, eq.pads, "zeros")
-    small = spec.ndim == 1 and padded.size <= 64
-
-    def show(a: np.ndarray) -> list[str]:
-        return ["   " + line for line in fmt_array(a).splitlines()] if small else []
-
-    crop = "  (negative: crop)" if any(min(p) < 0 for p in eq.pads) else ""
-    lines = [
-        f"1. insert s − 1 zeros between neighbours, s = {fmt_tuple(eq.upsample)}:",
-        f"   shape {fmt_tuple(problem.x.shape)} → {fmt_tuple(up.shape)}",
-        *show(up),
-        "2. pad by P_l = d·(K−1) − p_before and P_r = d·(K−1) − p_after + op",
-        f"   = {fmt_tuple(eq.pads)}{crop}: shape {fmt_tuple(padded.shape)}",
-        *show(padded),
-        "3. flip the kernel on every spatial axis, swap in/out channels per group:",
-        f"   weight {fmt_tuple(problem.weight.shape)} → {fmt_tuple(eq.weight.shape)}",
-        *show(eq.weight),
-        f"4. convolve with stride 1, dilation {fmt_tuple(eq.dilation)}, groups {eq.groups}:",
-        *show(eq.apply(problem.x)),
-    ]
-    if spec.padding_mode != "zeros":
-        note = (
-            f"(padding_mode={spec.padding_mode}: the full output is computed with pads d·(K−1) and "
-            "d·(K−1) + op, then each padded position is folded back onto the position it copies, the "
-            "adjoint of the padding; the steps above show padding_mode=zeros)"
+    zeros = spec.padding_mode == "zeros"
+    pads = spec.flipped_pads if zeros else spec.full_pads
+    w_prime = equivalent_conv(problem.weight, spec.input_shape, **_zeros_kwargs(spec)).weight
+    result_size = spec.output_size if zeros else spec.full_size
+    padded_size = tuple(n + reach(K, d) for n, K, d in zip(result_size, spec.kernel_size, spec.dilation))
+    small = spec.ndim <= 2 and all(n <= SMALL for n in padded_size)
+    # the result's window (positions of the full result for a padding mode: y's position + p_before)
+    if small:
+        out_win = tuple(range(n) for n in result_size)
+    else:
+        out_win = tuple(
+            r if zeros else range(r.start + pb, r.stop + pb) for r, (pb, _) in zip(focus, spec.padding)
         )
-        lines.extend(textwrap.wrap(note, WIDTH - 4))
+    read = reads(spec, out_win)
+    padded = padded_window(problem.x, spec, pads, read)
+    result = conv(padded, w_prime, dilation=spec.dilation, groups=spec.groups)
+    up = spec.upsampled_size
+    where = "" if small else f", positions {_spatial(read)} (what the window below reads)"
+    crop = "  (negative: crop)" if any(min(p) < 0 for p in pads) else ""
+    lines = [
+        f"1. insert s − 1 zeros between neighbours, s = {fmt_tuple(spec.stride)}:",
+        f"   shape {fmt_tuple(spec.input_shape)} → {fmt_tuple((spec.in_channels, *up))}",
+    ]
+    if small:
+        lines += _block(
+            padded_window(problem.x, spec, [(0, 0)] * spec.ndim, [range(n) for n in up]), 1, "x↑", 3
+        )
+    shape = fmt_tuple((spec.in_channels, *padded_size))
+    if zeros:
+        lines.append("2. pad by P_l = d·(K−1) − p_before and P_r = d·(K−1) − p_after + op")
+        text = f"   = {fmt_tuple(pads)}{crop}: shape {shape}{where}"
+    else:
+        lines.append("2. pad by d·(K−1) and d·(K−1) + op (the full result's pads; the padding")
+        text = f"   mode comes in step 5) = {fmt_tuple(pads)}: shape {shape}{where}"
+    lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="   ")
+    lines += _block(padded, 1, "x↑ padded", 3)
+    lines += [
+        "3. flip the kernel on every spatial axis, swap in/out channels per group:",
+        f"   weight {fmt_tuple(problem.weight.shape)} → {fmt_tuple(w_prime.shape)}",
+        *_block(w_prime, 2, "w′", 3),
+    ]
+    conv_line = (
+        f"4. convolve with stride 1, no padding, dilation {fmt_tuple(spec.dilation)}, groups {spec.groups}"
+    )
+    if zeros:
+        conv_line += ", giving y:" if small else f", giving y at positions {_spatial(out_win)}:"
+        lines += textwrap.wrap(conv_line, WIDTH - 2, subsequent_indent="   ")
+        lines += _block(result, 1, "y", 3)
+    else:
+        conv_line += ", giving the full result, shape " + fmt_tuple((spec.out_channels, *result_size))
+        conv_line += ":" if small else f", at positions {_spatial(out_win)}:"
+        lines += textwrap.wrap(conv_line, WIDTH - 2, subsequent_indent="   ")
+        lines += _block(result, 1, "full", 3)
+        note = (
+            f"5. padding_mode={spec.padding_mode}: add each of the p_before, p_after positions of the full "
+            "result onto the position the padding copied it from (the adjoint of the padding), "
+            f"which leaves y{'' if small else f' (at positions {_spatial(focus)})'}:"
+        )
+        lines += textwrap.wrap(note, WIDTH - 2, subsequent_indent="   ")
+        lines += _block(y if small else y[(slice(None), *(slice(r.start, r.stop) for r in focus))], 1, "y", 3)
     return "\n".join(lines)
 
 
+SMALL = 16
+"""Largest padded length (per axis, 1-d and 2-d) whose arrays the story shows whole."""
+
+
+def _block(a: np.ndarray, lead: int, name: str, n: int) -> list[str]:
+    text = fmt_grid(a, lead, name, width=WIDTH - 2 - n, max_rows=SMALL)
+    return [" " * n + line for line in text.splitlines()]
+
+
+def _zeros_kwargs(spec: ConvTransposeSpec) -> dict[str, object]:
+    return {k: v for k, v in spec.kwargs().items() if k != "padding_mode"}
+
+
 CHECKS = {
-    "matrix": ("Cᵀx (sparse matrix)", "multiply by the transpose of the matrix C above"),
-    "flipped": ("flipped-kernel convolution", "the stride-1 convolution of steps 1–4"),
-    "dot": ("adjoint: ⟨conv(u), x⟩ = ⟨u, Cᵀx⟩", "the forward convolution is its transpose"),
+    "matrix": ("Cᵀx (sparse matrix)", "x times the transpose of C above"),
+    "flipped": ("flipped-kernel convolution", "the steps just above"),
+    "dot": ("adjoint: ⟨conv(u), x⟩ = ⟨u, Cᵀx⟩", "conv is the transpose (random u)"),
     "subpixel": ("sub-pixel decomposition", "s^N small convolutions, interleaved"),
-    "symbolic": ("symbolic expressions", "the formulas y[j] = … with the numbers put in"),
-    "torch": ("PyTorch", "torch.nn.functional.conv_transpose*d"),
-    "torch_vjp": ("PyTorch autograd VJP", "the gradient of the forward convolution"),
-    "onnx": ("ONNX reference", "onnx.reference's ConvTranspose"),
+    "symbolic": ("symbolic expressions", "the formulas y[…] = … with numbers put in"),
+    "torch": ("PyTorch", "torch.nn.functional.conv_transpose*d on the same x, w"),
+    "torch_vjp": ("PyTorch autograd VJP", "the gradient of F.conv*d, by autograd"),
+    "onnx": ("ONNX reference", "onnx.reference's ConvTranspose on the same x, w"),
 }
 """Each check of :func:`tconvmat.testing.check_identities` as the command names it, and what it means."""
+
+CHECK_MAX_NNZ = 2**24
+"""Largest ``C`` (nonzeros) whose checks ``explain`` runs unasked: the ``Cᵀx`` check builds
+all of ``C`` (16.8 M nonzeros: about 200 MB as int64 CSR).  ``--checks`` runs them anyway."""
 
 
 def run_checks(problem: Problem) -> list[IdentityCheck]:
@@ -87,9 +140,210 @@ def run_checks(problem: Problem) -> list[IdentityCheck]:
     return [replace(by_key[key], name=name) for key, (name, _) in CHECKS.items() if key in by_key]
 
 
-def check_lines(checks: Sequence[IdentityCheck]) -> str:
-    lines = str(IdentityReport({}, tuple(checks))).splitlines()
-    return "\n".join(line if len(line) <= WIDTH - 2 else line[: WIDTH - 3] + "…" for line in lines)
+def check_lines(checks: Sequence[IdentityCheck], width: int = WIDTH - 2) -> str:
+    """One line per check, the verdict first, then what the check means (and why it was
+    skipped), wrapped to ``width``."""
+    words = {"pass": "agrees", "fail": "DISAGREES", "skip": "skipped"}
+    col = max(len(w) for w in words.values()) + 1
+    lines = []
+    for c in checks:
+        meaning = CHECKS.get(c.key, (c.name, ""))[1]
+        text = f"{words[c.status].ljust(col)}{c.name}" + (f": {meaning}" if meaning else "")
+        if c.detail:
+            text += f" ({c.detail})"
+        lines += textwrap.wrap(text, width, subsequent_indent=" " * col, break_long_words=False)
+    return "\n".join(lines)
+
+
+def _nnz(problem: Problem) -> int:
+    """Nonzeros of ``C``, counted without building it (the size guard's count)."""
+    spec = problem.spec
+    try:
+        return int(conv_transpose_matrix(problem.weight, spec.input_shape, **problem.kwargs, max_nnz=0).nnz)
+    except MatrixTooLargeError as e:
+        return e.nnz
+
+
+def _padding_text(spec: ConvTransposeSpec) -> str:
+    """What padding and output_padding do, per axis, every number from :mod:`tconvmat.spec`."""
+    conv = f"Conv{spec.ndim}d"
+    lines = []
+    stories = axis_stories(spec)
+
+    def same(a: int) -> tuple[object, ...]:
+        return (
+            spec.output_padding[a],
+            *(v[a] for v in (spec.input_size, spec.kernel_size, spec.stride, spec.dilation, spec.padding)),
+        )
+
+    alike = spec.ndim > 1 and all(same(a) == same(0) for a in range(spec.ndim))
+    for st in stories[:1] if alike else stories:
+        a = st.axis
+        (pb, pa), op = spec.padding[a], spec.output_padding[a]
+        head = "every axis: " if alike else f"axis {a}: " if spec.ndim > 1 else ""
+        zeros = spec.padding_mode == "zeros"
+        end = st.full if zeros else st.full + op  # a padding mode folds the full result with op
+        crops = []
+        if pb:
+            crops.append(_positions(range(0, pb)))
+        if pa:
+            crops.append(_positions(range(end - pa, end)))
+        verb = "crops" if zeros else "folds back"
+        what = (
+            f"padding={pb if pb == pa else (pb, pa)} {verb} {' and '.join(crops)}"
+            if crops
+            else f"padding=0 {verb} nothing"
+        )
+        if not zeros and crops:
+            what += f" (onto the positions they copy, padding_mode={spec.padding_mode}: step 5 below)"
+        if op and zeros:
+            what += f"; output_padding={op} adds {op} at the end"
+        full = "the full result (every x times every tap)"
+        if op and not zeros:
+            full = f"the full result (every x times every tap, and output_padding={op} at the end)"
+        text = (
+            f"{head}{full} has {end} positions, 0…{end - 1}; "
+            f"{what}: y is positions {st.start}…{st.stop - 1} of it ({st.length} positions)"
+            + (f"; no tap reaches past position {st.full - 1}: zeros there." if st.stop > end else ".")
+        )
+        lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
+        L = spec.input_size[a]
+        *most, last = map(str, st.forward_lengths)
+        sizes = f"{', '.join(most)} or {last}" if most else last
+        if st.length in st.forward_lengths:
+            pick_text = (
+                f"; output_padding={op} picks {st.length}"
+                if len(st.forward_lengths) > 1
+                else ", and no other length"
+            )
+            text = (
+                f"{head}{conv} with this kernel, stride, padding and dilation maps L = {sizes} to {L}"
+                f"{pick_text}. So y = Cᵀx is the gradient of {conv}(L = {st.length} → {L}) with respect "
+                f"to its input, when x is the gradient of its output."
+            )
+        else:
+            beyond = conv_output_length(
+                st.length, spec.kernel_size[a], spec.stride[a], pb, pa, spec.dilation[a]
+            )
+            text = (
+                f"{head}{conv} with this kernel, stride, padding and dilation maps L = {sizes} to {L}; "
+                f"output_padding={op} ≥ stride reaches past them (PyTorch allows it as op < dilation): "
+                f"{conv} maps L = {st.length} to {beyond}, and C keeps the first {L} of those outputs."
+            )
+        lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
+    return "\n".join(lines)
+
+
+def _positions(r: range) -> str:
+    return f"position {r.start}" if len(r) == 1 else f"positions {r.start}…{r.stop - 1}"
+
+
+def _shown(spec: ConvTransposeSpec, limit: int) -> tuple[list[tuple[int, ...]], tuple[range, ...]]:
+    """The output elements whose expressions are shown: all when they fit, else a window
+    where every tap lands (:func:`tconvmat.explanation.focus`), channel 0 first."""
+    if math.prod(spec.output_shape) <= limit:
+        whole = tuple(range(n) for n in spec.output_size)
+        return indices_in(range(spec.out_channels), whole, limit), whole
+    window = focus(spec, [6 if spec.ndim == 1 else 2] * spec.ndim)
+    # every channel if they fit, else the first channel of each group (as many as fit)
+    per_group = spec.out_channels // spec.groups
+    channels: Sequence[int] = range(spec.out_channels)
+    if spec.out_channels * count(window) > limit:
+        channels = list(range(0, spec.out_channels, per_group))[: max(1, limit // count(window))]
+    every = indices_in(channels, window, count(window) * len(channels))
+    return [idx for idx in every if terms(spec, idx)], window
+
+
+def _expressions_text(problem: Problem, y: np.ndarray | None, limit: int = 12) -> str:
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    reached, window = _shown(spec, limit)
+    indices = reached[:limit]
+    # With symbolic values given, show them as given (numbers and symbols mixed);
+    # otherwise the general expressions in x and w, with y's number after them.
+    given = (problem.x, problem.weight) if problem.symbolic else (None, None)
+    values = expressions(spec, indices, *given)
+    total = math.prod(spec.output_shape)
+    lines = []
+    if total > len(indices):
+        chans = sorted({i[0] for i in indices})
+        whole = all(len(r) == n for r, n in zip(window, spec.output_size))
+        where = "" if whole else f", positions {_spatial(window)}: a window where every tap lands"
+        which = "channel 0" if chans == [0] else f"channels {', '.join(map(str, chans))}"
+        if len(chans) > 1 and len(chans) < spec.out_channels:
+            which += " (the first of each group)"
+        text = f"output {which}{where} (of {total:,} outputs):"
+        lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
+    for idx, value in zip(indices, values):
+        line = f"y[{', '.join(map(str, idx))}] = {_cut(str(value))}"
+        if y is not None and str(value) != num(y[idx]):
+            line += f" = {num(y[idx])}"
+        lines.extend(textwrap.wrap(line, WIDTH - 2, subsequent_indent="    ", break_long_words=False))
+    if len(reached) > len(indices):
+        lines.append(f"(and {len(reached) - len(indices)} more of the window)")
+    empty = count(window) * len({i[0] for i in reached}) - len(reached) if total > len(indices) else 0
+    if empty:
+        lines.append(f"(no tap reaches the window's other {empty} positions: 0 there)")
+    if total > len(indices):
+        lines.append(f"… ({total - len(indices)} more)")
+    return "\n".join(lines)
+
+
+MAX_TERMS = 18
+"""Terms of an element expression printed before ``+ …`` (two input channels of a 3×3 kernel)."""
+
+
+def _cut(text: str, keep: int = MAX_TERMS) -> str:
+    """``a + b + … + z`` cut after ``keep`` top-level terms, with the count of all of them."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and text.startswith(" + ", i):
+            parts.append(text[start:i])
+            start = i + 3
+    parts.append(text[start:])
+    if len(parts) <= keep:
+        return text
+    return " + ".join(parts[:keep]) + f" + … ({len(parts)} terms)"
+
+
+def _grid_text(problem: Problem, indices: Sequence[tuple[int, ...]], max_rows: int) -> str:
+    """The rows of ``C`` the shown expressions read, as a grid, and which elements they are."""
+    spec = problem.spec
+    assert isinstance(spec, ConvTransposeSpec)
+    n_rows, n_cols = math.prod(spec.input_shape), math.prod(spec.output_shape)
+    if n_rows <= max_rows:
+        rows = list(range(n_rows))
+    else:
+        used = sorted(
+            {np.ravel_multi_index(xi, spec.input_shape) for idx in indices for _, xi in terms(spec, idx)}
+        )
+        # the first run of consecutive rows, then up to max_rows
+        cut = next((i for i in range(1, len(used)) if used[i] != used[i - 1] + 1), len(used))
+        start = int(used[0]) if used else 0
+        rows = list(range(start, min(n_rows, start + max(cut, 1))))[:max_rows]
+    text, rows = rows_grid(problem, rows, n_rows, n_cols, width=WIDTH - 2)
+    lines = [text]
+    if len(rows) < n_rows:
+        lines.append(f"(rows {rows[0]}…{rows[-1]} of {n_rows}: inputs of the expressions below)")
+    if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1:
+        i = tuple(int(v) for v in np.unravel_index(rows[0], spec.input_shape))
+        lines.append(
+            f"Rows and columns are flattened (channel, *position), row-major: row i={rows[0]} is "
+            f"x[{', '.join(map(str, i))}]."
+        )
+        lines = lines[:-1] + textwrap.wrap(lines[-1], WIDTH - 2)
+    if spec.ndim > 1:
+        taps = list(np.ndindex(*spec.kernel_size))
+        names = [f"k{t}" if len(taps) <= 10 else str(t) for t in range(len(taps))]
+        text = (
+            f"Taps are numbered row-major over the kernel: {names[0]} = {fmt_tuple(taps[0])}, "
+            f"{names[1] if len(taps) > 1 else names[0]} = {fmt_tuple(taps[1 if len(taps) > 1 else 0])}, …, "
+            f"{names[-1]} = {fmt_tuple(taps[-1])}."
+        )
+        lines += textwrap.wrap(text, WIDTH - 2)
+    return "\n".join(lines)
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -104,75 +358,81 @@ def cmd_explain(args: argparse.Namespace) -> int:
     out.append(indent(params_text(problem)))
     out.append(heading("Output shape"))
     out.append(indent(shape_text(spec)))
+    out.append(heading("What padding and output_padding do"))
+    out.append(indent(_padding_text(spec)))
     out.append(heading("Input and weight"))
-    out.append(indent("x =\n" + indent(fmt_array(problem.x))))
-    out.append(indent("w =\n" + indent(fmt_array(problem.weight))))
+    out.append(indent(fmt_grid(problem.x, 1, "x")))
+    out.append(indent(fmt_grid(problem.weight, 2, "w")))
     symbolic = problem.symbolic
+    indices = _shown(spec, 12)[0][:12]
+    y = None
     if not symbolic:
-        C = problem.matrix()
-        out.append(heading(f"The matrix C ({C.shape[0]} × {C.shape[1]}, {C.nnz} nonzeros)"))
+        nnz = _nnz(problem)
+        n_rows, n_cols = math.prod(spec.input_shape), math.prod(spec.output_shape)
+        out.append(heading(f"The matrix C ({n_rows:,} × {n_cols:,}, {nnz:,} nonzeros)"))
         out.append(
             indent(
                 "C is the matrix of the forward convolution whose input has the transposed\n"
                 "output's shape: row i (an input element of the transposed convolution)\n"
                 "holds the kernel at columns j = i·s + k·d − p. Cells show the tap k."
                 + (
-                    "\nRows and columns are flattened (channel, *position) indices, row-major."
-                    if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1
+                    "\nTaps whose j falls outside 0…L_out − 1 are the ones padding crops."
+                    if any(pb or pa for pb, pa in spec.padding) and spec.padding_mode == "zeros"
+                    else ""
+                )
+                + (
+                    "\n+: several taps add up in one cell, folded there by the padding mode."
+                    if spec.padding_mode != "zeros"
                     else ""
                 )
             )
         )
-        out.append(indent(grid(problem, C, max_rows=args.max_rows, width=WIDTH - 2)))
+        out.append(indent(_grid_text(problem, indices, args.max_rows)))
         y = problem.apply()
         out.append(heading("y = Cᵀx"))
-        out.append(indent(fmt_array(y)))
+        out.append(indent(fmt_grid(y, 1, "y")))
     out.append(heading("Element expressions"))
-    out.append(indent(_expressions_text(problem)))
+    out.append(indent(_expressions_text(problem, y)))
     out.append(heading("The equivalent stride-1 convolution"))
     if symbolic:
         out.append(indent("(shown for numeric weights; run without 'symbolic' to see the numbers)"))
     else:
-        out.append(indent(_flipped_story(problem)))
+        assert y is not None
+        out.append(indent(_flipped_story(problem, y, focus(spec))))
         out.append(heading("Check: every route gives the same y"))
-        checks = run_checks(problem)
-        out.append(indent(check_lines(checks)))
-        if any(c.status == "fail" for c in checks):
-            print("\n".join(out))
-            return 1
+        if args.checks is False or (args.checks is None and nnz > CHECK_MAX_NNZ):
+            why = (
+                "--no-checks"
+                if args.checks is False
+                else f"C has {nnz:,} nonzeros and the Cᵀx check builds it"
+            )
+            out.append(indent(textwrap.fill(f"(not run: {why}; add --checks to run them)", WIDTH - 2)))
+        else:
+            checks = run_checks(problem)
+            out.append(indent(check_lines(checks)))
+            if any(c.status == "fail" for c in checks):
+                print("\n".join(out))
+                return 1
     print("\n".join(out))
+    # Files written beside the text: the proof here; the figures hook goes beside it
+    # (tconvmat.figures.write_figures(spec, problem.weight, problem.x, directory, formats)
+    # for an --figures DIR option added in _configure).
     if args.tex or args.pdf:
         write_proof(problem, args.tex, args.pdf)
     return 0
-
-
-def _expressions_text(problem: Problem, limit: int = 12) -> str:
-    try:
-        sym = symbolic_module()
-        # With symbolic values given, show them as given (numbers and symbols mixed);
-        # otherwise the general expressions in x and w.
-        x = problem.x if problem.symbolic else sym.input_symbols(problem.x.shape, name="x")
-        w = problem.weight if problem.symbolic else sym.weight_symbols(problem.weight.shape, name="w")
-        ys = sym._leading(problem.spec, x, w, limit)  # only the elements shown are built
-    except (UsageError, AttributeError, ImportError):
-        return "(tconvmat.symbolic unavailable)"
-    lines = []
-    shape = problem.spec.output_shape
-    for flat, value in enumerate(ys):
-        idx = np.unravel_index(flat, shape)
-        line = f"y[{', '.join(map(str, idx))}] = {value}"
-        lines.extend(textwrap.wrap(line, WIDTH - 2, subsequent_indent="    ", break_long_words=False))
-    total = math.prod(shape)
-    if total > limit:
-        lines.append(f"… ({total - limit} more)")
-    return "\n".join(lines)
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
     add_params(p, transposed_only=True)
     p.add_argument("--tex", metavar="FILE", help="also write the LaTeX proof document")
     p.add_argument("--pdf", metavar="FILE", help="also write the proof as PDF (needs pdflatex)")
-    p.add_argument("--max-rows", type=positive, default=16, metavar="N", help="rows shown in the grid")
+    p.add_argument("--max-rows", type=positive, default=16, metavar="N", help="rows of C shown in the grid")
+    p.add_argument(
+        "--checks",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="check every route and oracle (default: when C has at most 2^24 nonzeros)",
+    )
 
 
 COMMANDS = (
@@ -183,7 +443,9 @@ COMMANDS = (
   tconvmat explain --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1
   tconvmat explain --kernel-size 3 --stride 4 --input 1,1 --weight 1,1,1 --pdf proof.pdf
   tconvmat explain --kernel-size 2x2 --stride 2 --padding 1 --input-size 2x2
-  tconvmat explain --kernel-size 3 --stride 2 --input 1,2 --weight symbolic""",
+  tconvmat explain --kernel-size 3 --stride 2 --input 1,2 --weight symbolic
+  tconvmat explain --kernel-size 3 --stride 2 --padding 1 --padding-mode reflect --input-size 4
+  tconvmat explain --kernel-size 3x3 --input-size 3000x3000""",
         configure=_configure,
         run=cmd_explain,
     ),
