@@ -27,13 +27,14 @@ from ._core import assemble, index_dtype, nnz
 from .spec import (
     ConvolutionSpecError,
     ConvSpec,
+    ConvTransposeSpec,
     IntOrSeq,
     PaddingArg,
     conv_spec,
     conv_transpose_spec,
 )
 
-__all__ = ["MatrixTooLargeError", "conv_matrix", "conv_transpose_matrix"]
+__all__ = ["MatrixTooLargeError", "conv_matrix", "conv_transpose_matrix", "matrix_nnz"]
 
 DEFAULT_MAX_NNZ = 2**28
 """Default ``max_nnz`` of the builders: 268,435,456 nonzeros (about 3.2 GB as float64 CSR)."""
@@ -299,3 +300,24 @@ def conv_transpose_matrix(
     return _build(
         spec.adjoint, w, spec.input_size, rows, max_nnz, "conv_transpose_matrix", "conv_transpose_operator"
     )
+
+
+def matrix_nnz(spec: ConvSpec | ConvTransposeSpec) -> int:
+    """The exact number of stored entries of ``C`` for ``spec``, counted without building it.
+
+    The size guard's count (per-axis counts only): ``conv_matrix`` for a
+    :class:`~tconvmat.ConvSpec`, ``conv_transpose_matrix`` for a
+    :class:`~tconvmat.ConvTransposeSpec`.
+
+    Examples
+    --------
+    >>> from tconvmat import conv_transpose_spec
+    >>> matrix_nnz(conv_transpose_spec((1, 1, 3), (1, 2), stride=2))
+    6
+    >>> matrix_nnz(conv_transpose_spec((16, 16, 3, 3), (16, 512, 512), padding=1))
+    602407936
+    """
+    if isinstance(spec, ConvTransposeSpec):
+        rows = spec.in_channels * math.prod(spec.input_size)
+        return nnz(spec.adjoint, spec.input_size, 0, rows)
+    return nnz(spec, spec.output_size, 0, spec.out_channels * math.prod(spec.output_size))
