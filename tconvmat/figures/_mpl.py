@@ -429,11 +429,14 @@ class FrameRenderer:
         self.height = int(self.canvas.get_width_height()[1])
         self._boxes: dict[str, np.ndarray] = {}
         self._previous: list[tuple[int, int, int, int]] = []
-        self._font: Any = None
         self._fonts: dict[int, Any] = {}
         for g in first.grids:
             for r, c in zip(*np.nonzero((g.kind != "empty") & (g.values != ""))):  # every number, once
                 self._draw_cell(g, int(r), int(c), False)
+        self._strip = self._step_strip(first) if first.step else None
+        # the frame: the canvas's pixels, tinted; each render restores only the boxes that changed
+        self.frame = np.array(self.canvas.buffer_rgba())[..., :3]
+        self._fresh = True
 
     def _pixel_box(self, g: Grid) -> np.ndarray:
         """Per cell of ``g``: (row0, row1, col0, col1) in buffer pixels, inside the border."""
@@ -514,8 +517,12 @@ class FrameRenderer:
             )
         buf[r0:r1, c0:c1, :3] = np.asarray(image)
 
-    def _step_strip(self, scene: Scene) -> tuple[int, int, int, int, float]:
-        """The pixel rows and columns of the step line, and its font size in pixels."""
+    def _step_strip(self, scene: Scene) -> tuple[int, int, int, int, int, Any]:
+        """The pixel rows and columns of the step line, its text's left edge and its font
+        (the layout is the same in every frame: computed once)."""
+        from matplotlib import font_manager
+        from PIL import ImageFont
+
         x_min, y_min, x_max, _ = scene.bounds
         left, top, right, _ = _margins(scene)
         (xa, ya), (xb, yb) = self.ax.transData.transform(
@@ -523,25 +530,21 @@ class FrameRenderer:
         )
         r0, r1 = sorted((self.height - int(ya), self.height - int(yb)))
         size = min(11.0, 0.45 * self.cell_pt) * self.fig.dpi / 72
-        return max(r0, 0), r1, max(int(xa), 0), int(xb), size
+        c0 = max(int(xa), 0)
+        x_text = int(self.ax.transData.transform([(x_min - left + 0.3, 0)])[0][0]) - c0
+        font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(round(size), 6))
+        return max(r0, 0), r1, c0, int(xb), x_text, font
 
     def _draw_step(self, frame: np.ndarray, scene: Scene) -> tuple[int, int, int, int]:
         """Write the step line with Pillow (fast: it changes every frame)."""
         from PIL import Image, ImageDraw
 
-        r0, r1, c0, c1, size = self._step_strip(scene)
-        if self._font is None:
-            from matplotlib import font_manager
-            from PIL import ImageFont
-
-            self._font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(round(size), 6))
-        frame[r0:r1, c0:c1] = 255
-        strip = Image.fromarray(np.ascontiguousarray(frame[r0:r1, c0:c1]))
-        x_text = (
-            int(self.ax.transData.transform([(scene.bounds[0] - _margins(scene)[0] + 0.3, 0)])[0][0]) - c0
-        )
+        if self._strip is None:
+            self._strip = self._step_strip(scene)
+        r0, r1, c0, c1, x_text, font = self._strip
+        strip = Image.new("RGB", (c1 - c0, r1 - r0), (255, 255, 255))
         ImageDraw.Draw(strip).text(
-            (x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=self._font, anchor="lm"
+            (x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=font, anchor="lm"
         )
         frame[r0:r1, c0:c1] = np.asarray(strip)
         return (r0, r1, c0, c1)
@@ -579,9 +582,21 @@ class FrameRenderer:
         self, scene: Scene, highlights: Sequence[tuple[str, int]] = ()
     ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
         """The RGB pixels of ``scene`` (same layout as the first), and the boxes that may differ
-        from the previous frame (row0, row1, col0, col1)."""
+        from the previous frame (row0, row1, col0, col1).
+
+        The pixels are this renderer's own buffer, overwritten by the next call: copy them to keep.
+        """
         dirty = self._update(scene)
-        frame = np.array(self.canvas.buffer_rgba())[..., :3]
+        frame = self.frame
+        canvas = np.asarray(self.canvas.buffer_rgba())
+        rows, cols = frame.shape[:2]
+        if self._fresh:
+            self._fresh = False
+            frame[...] = canvas[..., :3]
+        else:  # restore what changed on the canvas and what the previous frame coloured
+            for r0, r1, c0, c1 in dirty + self._previous:
+                r0, c0, r1, c1 = max(r0, 0), max(c0, 0), min(r1, rows), min(c1, cols)
+                frame[r0:r1, c0:c1] = canvas[r0:r1, c0:c1, :3]
         tinted_boxes: list[tuple[int, int, int, int]] = []
         for g in scene.grids:
             tinted = (g.tap >= 0) | g.current
@@ -628,7 +643,8 @@ class FrameRenderer:
     def frames(
         self, scenes: Sequence[Scene], highlights: Sequence[Sequence[tuple[str, int]]] | None = None
     ) -> Iterator[tuple[np.ndarray, list[tuple[int, int, int, int]]]]:
-        """Every frame's pixels and the boxes changed since the previous one."""
+        """Every frame's pixels (the renderer's buffer: copy to keep) and the boxes changed since
+        the previous one."""
         for t, scene in enumerate(scenes):
             yield self.render(scene, highlights[t] if highlights is not None else ())
 
