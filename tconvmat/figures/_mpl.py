@@ -439,7 +439,13 @@ class FrameRenderer:
         self._fresh = True
 
     def _pixel_box(self, g: Grid) -> np.ndarray:
-        """Per cell of ``g``: (row0, row1, col0, col1) in buffer pixels, inside the border."""
+        """Per cell of ``g``: (row0, row1, col0, col1) in buffer pixels, inside the border.
+
+        Agg snaps a thin straight border to the pixel ``floor(v + 0.5)`` of its buffer
+        coordinate ``v``: the inside is every pixel strictly between two borders (a more
+        cautious box left a one- or two-pixel line of the old fill between the border and
+        the tint, visible under the moved ``w'`` cells).
+        """
         if g.name + str(g.x0) + str(g.y0) in self._boxes:
             return self._boxes[g.name + str(g.x0) + str(g.y0)]
         rows, cols = g.shape
@@ -448,10 +454,10 @@ class FrameRenderer:
         px = self.ax.transData.transform(np.stack([xs, np.full_like(xs, g.y0, dtype=float)], 1))[:, 0]
         py = self.ax.transData.transform(np.stack([np.full_like(ys, g.x0, dtype=float), ys], 1))[:, 1]
         py = self.height - py  # buffer rows from the top
-        c0 = np.ceil(px[:-1] + 0.8).astype(int)
-        c1 = np.floor(px[1:] - 0.8).astype(int)
-        r0 = np.ceil(py[:-1] + 0.8).astype(int)
-        r1 = np.floor(py[1:] - 0.8).astype(int)
+        bx = np.floor(px + 0.5).astype(int)  # the border pixels
+        by = np.floor(py + 0.5).astype(int)
+        c0, c1 = bx[:-1] + 1, bx[1:]
+        r0, r1 = by[:-1] + 1, by[1:]
         box = np.empty((rows, cols, 4), dtype=int)
         box[..., 0] = r0[:, None]
         box[..., 1] = r1[:, None]
