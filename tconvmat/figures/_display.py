@@ -142,7 +142,7 @@ class ScatterFigure(_Drawable):
         focus: Sequence[int] | int | None = None,
         index_base: int = 0,
     ) -> ScatterFigure:
-        """From a spec, its weight (default ones) and input (default 1, 2, …; unbatched)."""
+        """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
         _check_spec(spec)
         _check_base(index_base)
         w, xa = resolve_arrays(spec, weight, x)
@@ -227,7 +227,7 @@ class SlidingFigure(_Drawable):
         position: Sequence[int] | int | None = None,
         index_base: int = 0,
     ) -> SlidingFigure:
-        """From a spec, its weight (default ones) and input (default 1, 2, …; unbatched)."""
+        """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
         _check_spec(spec)
         _check_base(index_base)
         w, xa = resolve_arrays(spec, weight, x)

@@ -82,10 +82,18 @@ def _margins(scene: Scene) -> tuple[float, float, float, float]:
     if scene.step:
         top += 1.2
         right = max(right, x_min + _label_width(scene.step) - x_max)
+    if scene.matrix is not None:  # the title above C, its first and last row numbers left of it
+        m = scene.matrix
+        top = max(top, y_min - m.y0 + 2.0)
+        left = max(left, x_min - m.x0 + 0.5 + 0.32 * len(str(m.data.shape[0] - 1)))
+        if m.title:
+            right = max(right, m.x0 + _label_width(m.title) - x_max + 0.3)
     entries = legend_entries(scene)
-    bottom = 0.4 + (1.4 if entries else 0.0)
+    bottom = 0.4 + (1.4 if entries else 0.0) + (1.0 if scene.caption else 0.0)
     if entries:
         right = max(right, x_min + _legend_width(entries) - x_max)
+    if scene.caption:
+        right = max(right, x_min + 0.32 * len(scene.caption) - x_max)
     return left, top, right, bottom
 
 
@@ -331,6 +339,10 @@ def draw_scene(ax: Axes, scene: Scene, tinted: bool = True) -> None:
     entries = legend_entries(scene)
     if entries:
         _draw_legend(ax, scene, entries, small)
+    if scene.caption:  # e.g. "4 of 12 channel pairs shown"
+        x_min, _, _, y_max = scene.bounds
+        y = y_max + (2.2 if entries else 1.0)
+        ax.text(x_min, y, scene.caption, ha="left", va="center", fontsize=small, color="dimgray")
     if scene.step:
         ax._add_text(_step_text(ax, scene))
 
