@@ -27,6 +27,15 @@ LEARNER = tcm.conv_transpose_spec((1, 1, 3), (1, 2), stride=2)
 TWO_D = tcm.conv_transpose_spec((1, 1, 3, 3), (1, 3, 3), stride=2, padding=1, dilation=2, output_padding=1)
 
 
+def test_default_weight_numbers_every_kernel() -> None:
+    """Without a weight every kernel is 1 … K, so the flipped kernel reads K … 1."""
+    fig = figures.SlidingFigure.from_spec(TWO_D)
+    np.testing.assert_array_equal(fig.scene().grid("w").values.astype(int), np.arange(9, 0, -1).reshape(3, 3))
+    spec = tcm.conv_transpose_spec((2, 3, 2), (2, 4), stride=2)
+    d = figures.ScatterFigure.from_spec(spec, pairs=[(1, 2)]).data[0]  # x[1] = 5 … 8 scatters w = [1, 2]
+    assert d.w.tolist() == [1, 2] and d.y.tolist() == [5, 10, 6, 12, 7, 14, 8, 16]
+
+
 def test_learner_example_cells_and_colours() -> None:
     fig = figures.ScatterFigure.from_spec(LEARNER, [[[1, 1, 1]]], [[1, 1]])
     scene = fig.scene()
@@ -150,11 +159,17 @@ def test_model_numbers_match_torch(
 def test_channel_pairs_are_labelled_and_checked() -> None:
     spec = tcm.conv_transpose_spec((4, 3, 3), (4, 5), stride=2, groups=2)
     pairs, total = figures.channel_pairs(spec)
-    assert pairs == ((0, 0), (0, 1), (0, 2), (1, 0)) and total == 12
+    # group 0's pairs in order, and the first pair of group 1 (inputs 2-3 feed outputs 3-5 only)
+    assert pairs == ((0, 0), (0, 1), (0, 2), (2, 3)) and total == 12
+    two = tcm.conv_transpose_spec((2, 1, 3), (2, 4), groups=2)
+    assert figures.channel_pairs(two) == (((0, 0), (1, 1)), 2)
+    assert figures.channel_pairs(spec, max_pairs=1) == (((0, 0),), 12)
     fig = figures.SlidingFigure.from_spec(spec, pairs=[(2, 3), (3, 5)])
     assert [d.pair for d in fig.data] == [(2, 3), (3, 5)]
     assert "group 1" in str(fig.scene().texts[0].label)
-    assert figures.ScatterFigure.from_spec(spec).scene().caption == "4 of 12 channel pairs shown"
+    shown = figures.ScatterFigure.from_spec(spec)
+    assert shown.scene().caption == "4 of 12 channel pairs shown"
+    assert "4 of 12 channel pairs shown" in [t.get_text() for t in shown.plot().ax_.texts]  # drawn
     with pytest.raises(ConvolutionSpecError, match="not connected"):
         figures.SlidingFigure.from_spec(spec, pairs=[(0, 3)])
     with pytest.raises(ConvolutionSpecError, match="padding_mode"):
@@ -295,3 +310,24 @@ def test_write_figures(tmp_path: Path) -> None:
     ]
     with pytest.raises(ValueError, match="formats"):
         figures.write_figures(TWO_D, None, None, tmp_path, formats=("jpg",))
+
+
+def test_gif_frames_are_the_rendered_frames() -> None:
+    """Decoded, every GIF frame (deltas over the previous one, one fixed palette) is the RGB frame."""
+    from PIL import Image, ImageSequence
+
+    anim = figures.animate(TWO_D, view="gather")
+    frames = anim.frames()
+    gif = Image.open(io.BytesIO(anim.to_gif()))
+    decoded = [np.asarray(f.convert("RGB"), dtype=np.int16) for f in ImageSequence.Iterator(gif)]
+    assert len(decoded) == len(frames) == 64
+    for got, want in zip(decoded, frames):
+        err = np.abs(got - want).max(axis=2)
+        assert err.mean() < 1.0 and (err > 40).mean() == 0  # anti-aliasing shades: nearest palette colour
+
+    def colours(px: np.ndarray) -> set[tuple[int, ...]]:
+        return {tuple(int(v) for v in c) for c in np.unique(px.reshape(-1, 3), axis=0)}
+
+    fills = {figures.cell_fill(k, t, False) for k in ("value", "zero", "pad") for t in range(9)}
+    flat = {(c.red, c.green, c.blue) for c in fills}
+    assert flat & colours(frames[20]) <= colours(decoded[20])  # every fill on show kept exactly

@@ -80,7 +80,8 @@ def _run(args: argparse.Namespace) -> int:
     problem = problem_from_args(args)
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
-    w, x = problem.weight, problem.x
+    # without --weight every kernel is numbered 1, 2, …, K (the figures' default), so w' shows the flip
+    w, x = (problem.weight if args.weight is not None else None), problem.x
     base = args.index_base
     if args.what == "all":
         for path in figures.write_figures(spec, w, x, out, formats=(args.format,), index_base=base):
@@ -103,7 +104,8 @@ COMMANDS = (
     Command(
         name="draw",
         help="draw the scatter picture, C by kernel tap, or the sliding flipped kernel (png, svg, pdf, gif)",
-        examples="""examples:
+        examples="""Without --weight every kernel is 1, 2, ..., K, so the flipped kernel w' shows the flip.
+examples:
   tconvmat draw --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1 -o sliding.png
   tconvmat draw --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1 --what scatter --format gif -o scatter.gif
   tconvmat draw --kernel-size 3x3 --stride 2 --padding 1 --dilation 2 --output-padding 1 --input-size 3x3 --what all -o figures/""",

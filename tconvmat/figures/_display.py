@@ -142,7 +142,7 @@ class ScatterFigure(_Drawable):
         focus: Sequence[int] | int | None = None,
         index_base: int = 0,
     ) -> ScatterFigure:
-        """From a spec, its weight (default ones) and input (default 1, 2, …; unbatched)."""
+        """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
         _check_spec(spec)
         _check_base(index_base)
         w, xa = resolve_arrays(spec, weight, x)
@@ -227,7 +227,7 @@ class SlidingFigure(_Drawable):
         position: Sequence[int] | int | None = None,
         index_base: int = 0,
     ) -> SlidingFigure:
-        """From a spec, its weight (default ones) and input (default 1, 2, …; unbatched)."""
+        """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
         _check_spec(spec)
         _check_base(index_base)
         w, xa = resolve_arrays(spec, weight, x)
@@ -360,49 +360,31 @@ class Animation:
         from ._mpl import FrameRenderer
 
         renderer = FrameRenderer(self.scenes[0], dpi=dpi)
-        return [frame for frame, _ in renderer.frames(self.scenes, self.highlights)]
+        return [frame.copy() for frame, _ in renderer.frames(self.scenes, self.highlights)]
 
-    def _images(self, dpi: float) -> list[Any]:
-        """Palette images; after the first, only the boxes that changed are quantized again."""
-        from PIL import Image
-
+    def _indices(self, dpi: float) -> list[np.ndarray]:
+        """Every frame as indices into the fixed GIF palette (only changed boxes looked up)."""
+        from ._gif import palette_frames
         from ._mpl import FrameRenderer
 
         renderer = FrameRenderer(self.scenes[0], dpi=dpi)
-        images: list[Any] = []
-        palette: Any = None
-        height, width = 0, 0
-        for frame, dirty in renderer.frames(self.scenes, self.highlights):
-            if palette is None:
-                height, width = frame.shape[:2]
-                first = Image.fromarray(frame)
-                palette = first.quantize(colors=160, method=Image.Quantize.MEDIANCUT)
-                images.append(first.quantize(palette=palette, dither=Image.Dither.NONE))
-                continue
-            image = images[-1].copy()
-            for r0, r1, c0, c1 in dirty:  # a handful of small boxes per frame
-                r0, c0, r1, c1 = max(r0, 0), max(c0, 0), min(r1, height), min(c1, width)
-                if r1 <= r0 or c1 <= c0:
-                    continue
-                patch = Image.fromarray(np.ascontiguousarray(frame[r0:r1, c0:c1]))
-                image.paste(patch.quantize(palette=palette, dither=Image.Dither.NONE), (c0, r0))
-            images.append(image)
-        return images
+        return list(palette_frames(renderer.frames(self.scenes, self.highlights)))
 
     def to_gif(self, dpi: float = 64) -> bytes:
         """The animation as GIF bytes (looping, one frame per step)."""
-        images = self._images(dpi)
-        buf = io.BytesIO()
-        images[0].save(
-            buf, format="GIF", save_all=True, append_images=images[1:], duration=self.interval_ms, loop=0
-        )
-        return buf.getvalue()
+        from ._gif import encode_gif
+
+        return encode_gif(self._indices(dpi), self.interval_ms)
 
     def to_html(self, dpi: float = 60) -> str:
         """A self-contained HTML player: inline PNG frames, play/pause and a slider."""
 
+        from ._gif import Quantizer, to_image
+
+        palette = Quantizer().palette_bytes
         uris = []
-        for image in self._images(dpi):
+        for index in self._indices(dpi):
+            image = to_image(index, palette)
             buf = io.BytesIO()
             image.save(buf, format="PNG", compress_level=1)
             uris.append("data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii"))

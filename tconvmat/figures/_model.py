@@ -206,9 +206,24 @@ def _check_spec(spec: ConvTransposeSpec) -> None:
 
 
 def resolve_arrays(spec: ConvTransposeSpec, weight: Any, x: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``weight`` (default ones) and ``x`` (default 1, 2, …) checked against the spec's shapes."""
+    """``weight`` and ``x`` checked against the spec's shapes, or their defaults.
+
+    The default weight numbers every kernel ``1, 2, …, K`` (tap ``k`` is ``k + 1``, so the
+    flipped kernel ``w'`` reads ``K, …, 2, 1``: the flip shows); the default input is
+    ``1, 2, …`` over all of ``x``.
+
+    Examples
+    --------
+    >>> import tconvmat as tcm
+    >>> w, x = resolve_arrays(tcm.conv_transpose_spec((2, 1, 3), (2, 2)), None, None)
+    >>> w[:, 0].tolist(), x.tolist()
+    ([[1, 2, 3], [1, 2, 3]], [[1, 2], [3, 4]])
+    """
     if weight is None:
-        w = np.ones(spec.weight_shape, dtype=np.int64)
+        k = math.prod(spec.kernel_size)
+        w = np.broadcast_to(
+            np.arange(1, k + 1, dtype=np.int64).reshape(spec.kernel_size), spec.weight_shape
+        ).copy()
     else:
         w = np.asarray(weight)
         if w.shape != spec.weight_shape:
@@ -235,14 +250,25 @@ def channel_pairs(
 ) -> tuple[tuple[tuple[int, int], ...], int]:
     """The (input channel, output channel) pairs drawn, and how many pairs there are in all.
 
-    By default: the pairs of group 0 in order (input channels outer), at most ``max_pairs``.
-    Given pairs must be connected (the same group).
+    By default, at most ``max_pairs``: the first pair of every group after group 0 (so the
+    picture shows that groups do not mix), the rest the pairs of group 0 in order (input
+    channels outer).  Given pairs must be connected (the same group).
+
+    Examples
+    --------
+    >>> import tconvmat as tcm
+    >>> channel_pairs(tcm.conv_transpose_spec((2, 1, 3), (2, 4), groups=2))
+    (((0, 0), (1, 1)), 2)
+    >>> channel_pairs(tcm.conv_transpose_spec((4, 3, 3), (4, 5), groups=2))  # 2 × 3 pairs per group
+    (((0, 0), (0, 1), (0, 2), (2, 3)), 12)
     """
     cin_g, cout_g = spec.in_channels // spec.groups, spec.out_channels // spec.groups
     total = spec.groups * cin_g * cout_g
     if pairs is None:
-        chosen = tuple((c, o) for c in range(cin_g) for o in range(cout_g))[:max_pairs]
-        return chosen, total
+        n = max(int(max_pairs), 1)
+        later = tuple((g * cin_g, g * cout_g) for g in range(1, spec.groups))[: n - 1]
+        first = tuple((c, o) for c in range(cin_g) for o in range(cout_g))[: n - len(later)]
+        return first + later, total
     out = []
     for pair in pairs:
         c, o = (int(v) for v in pair)

@@ -82,10 +82,18 @@ def _margins(scene: Scene) -> tuple[float, float, float, float]:
     if scene.step:
         top += 1.2
         right = max(right, x_min + _label_width(scene.step) - x_max)
+    if scene.matrix is not None:  # the title above C, its first and last row numbers left of it
+        m = scene.matrix
+        top = max(top, y_min - m.y0 + 2.0)
+        left = max(left, x_min - m.x0 + 0.5 + 0.32 * len(str(m.data.shape[0] - 1)))
+        if m.title:
+            right = max(right, m.x0 + _label_width(m.title) - x_max + 0.3)
     entries = legend_entries(scene)
-    bottom = 0.4 + (1.4 if entries else 0.0)
+    bottom = 0.4 + (1.4 if entries else 0.0) + (1.0 if scene.caption else 0.0)
     if entries:
         right = max(right, x_min + _legend_width(entries) - x_max)
+    if scene.caption:
+        right = max(right, x_min + 0.32 * len(scene.caption) - x_max)
     return left, top, right, bottom
 
 
@@ -331,6 +339,10 @@ def draw_scene(ax: Axes, scene: Scene, tinted: bool = True) -> None:
     entries = legend_entries(scene)
     if entries:
         _draw_legend(ax, scene, entries, small)
+    if scene.caption:  # e.g. "4 of 12 channel pairs shown"
+        x_min, _, _, y_max = scene.bounds
+        y = y_max + (2.2 if entries else 1.0)
+        ax.text(x_min, y, scene.caption, ha="left", va="center", fontsize=small, color="dimgray")
     if scene.step:
         ax._add_text(_step_text(ax, scene))
 
@@ -429,14 +441,23 @@ class FrameRenderer:
         self.height = int(self.canvas.get_width_height()[1])
         self._boxes: dict[str, np.ndarray] = {}
         self._previous: list[tuple[int, int, int, int]] = []
-        self._font: Any = None
         self._fonts: dict[int, Any] = {}
         for g in first.grids:
             for r, c in zip(*np.nonzero((g.kind != "empty") & (g.values != ""))):  # every number, once
                 self._draw_cell(g, int(r), int(c), False)
+        self._strip = self._step_strip(first) if first.step else None
+        # the frame: the canvas's pixels, tinted; each render restores only the boxes that changed
+        self.frame = np.array(self.canvas.buffer_rgba())[..., :3]
+        self._fresh = True
 
     def _pixel_box(self, g: Grid) -> np.ndarray:
-        """Per cell of ``g``: (row0, row1, col0, col1) in buffer pixels, inside the border."""
+        """Per cell of ``g``: (row0, row1, col0, col1) in buffer pixels, inside the border.
+
+        Agg snaps a thin straight border to the pixel ``floor(v + 0.5)`` of its buffer
+        coordinate ``v``: the inside is every pixel strictly between two borders (a more
+        cautious box left a one- or two-pixel line of the old fill between the border and
+        the tint, visible under the moved ``w'`` cells).
+        """
         if g.name + str(g.x0) + str(g.y0) in self._boxes:
             return self._boxes[g.name + str(g.x0) + str(g.y0)]
         rows, cols = g.shape
@@ -445,10 +466,10 @@ class FrameRenderer:
         px = self.ax.transData.transform(np.stack([xs, np.full_like(xs, g.y0, dtype=float)], 1))[:, 0]
         py = self.ax.transData.transform(np.stack([np.full_like(ys, g.x0, dtype=float), ys], 1))[:, 1]
         py = self.height - py  # buffer rows from the top
-        c0 = np.ceil(px[:-1] + 0.8).astype(int)
-        c1 = np.floor(px[1:] - 0.8).astype(int)
-        r0 = np.ceil(py[:-1] + 0.8).astype(int)
-        r1 = np.floor(py[1:] - 0.8).astype(int)
+        bx = np.floor(px + 0.5).astype(int)  # the border pixels
+        by = np.floor(py + 0.5).astype(int)
+        c0, c1 = bx[:-1] + 1, bx[1:]
+        r0, r1 = by[:-1] + 1, by[1:]
         box = np.empty((rows, cols, 4), dtype=int)
         box[..., 0] = r0[:, None]
         box[..., 1] = r1[:, None]
@@ -514,8 +535,12 @@ class FrameRenderer:
             )
         buf[r0:r1, c0:c1, :3] = np.asarray(image)
 
-    def _step_strip(self, scene: Scene) -> tuple[int, int, int, int, float]:
-        """The pixel rows and columns of the step line, and its font size in pixels."""
+    def _step_strip(self, scene: Scene) -> tuple[int, int, int, int, int, Any]:
+        """The pixel rows and columns of the step line, its text's left edge and its font
+        (the layout is the same in every frame: computed once)."""
+        from matplotlib import font_manager
+        from PIL import ImageFont
+
         x_min, y_min, x_max, _ = scene.bounds
         left, top, right, _ = _margins(scene)
         (xa, ya), (xb, yb) = self.ax.transData.transform(
@@ -523,25 +548,21 @@ class FrameRenderer:
         )
         r0, r1 = sorted((self.height - int(ya), self.height - int(yb)))
         size = min(11.0, 0.45 * self.cell_pt) * self.fig.dpi / 72
-        return max(r0, 0), r1, max(int(xa), 0), int(xb), size
+        c0 = max(int(xa), 0)
+        x_text = int(self.ax.transData.transform([(x_min - left + 0.3, 0)])[0][0]) - c0
+        font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(round(size), 6))
+        return max(r0, 0), r1, c0, int(xb), x_text, font
 
     def _draw_step(self, frame: np.ndarray, scene: Scene) -> tuple[int, int, int, int]:
         """Write the step line with Pillow (fast: it changes every frame)."""
         from PIL import Image, ImageDraw
 
-        r0, r1, c0, c1, size = self._step_strip(scene)
-        if self._font is None:
-            from matplotlib import font_manager
-            from PIL import ImageFont
-
-            self._font = ImageFont.truetype(font_manager.findfont("DejaVu Sans"), max(round(size), 6))
-        frame[r0:r1, c0:c1] = 255
-        strip = Image.fromarray(np.ascontiguousarray(frame[r0:r1, c0:c1]))
-        x_text = (
-            int(self.ax.transData.transform([(scene.bounds[0] - _margins(scene)[0] + 0.3, 0)])[0][0]) - c0
-        )
+        if self._strip is None:
+            self._strip = self._step_strip(scene)
+        r0, r1, c0, c1, x_text, font = self._strip
+        strip = Image.new("RGB", (c1 - c0, r1 - r0), (255, 255, 255))
         ImageDraw.Draw(strip).text(
-            (x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=self._font, anchor="lm"
+            (x_text, (r1 - r0) // 2), format_label(scene.step), fill=(0, 0, 0), font=font, anchor="lm"
         )
         frame[r0:r1, c0:c1] = np.asarray(strip)
         return (r0, r1, c0, c1)
@@ -579,9 +600,21 @@ class FrameRenderer:
         self, scene: Scene, highlights: Sequence[tuple[str, int]] = ()
     ) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
         """The RGB pixels of ``scene`` (same layout as the first), and the boxes that may differ
-        from the previous frame (row0, row1, col0, col1)."""
+        from the previous frame (row0, row1, col0, col1).
+
+        The pixels are this renderer's own buffer, overwritten by the next call: copy them to keep.
+        """
         dirty = self._update(scene)
-        frame = np.array(self.canvas.buffer_rgba())[..., :3]
+        frame = self.frame
+        canvas = np.asarray(self.canvas.buffer_rgba())
+        rows, cols = frame.shape[:2]
+        if self._fresh:
+            self._fresh = False
+            frame[...] = canvas[..., :3]
+        else:  # restore what changed on the canvas and what the previous frame coloured
+            for r0, r1, c0, c1 in dirty + self._previous:
+                r0, c0, r1, c1 = max(r0, 0), max(c0, 0), min(r1, rows), min(c1, cols)
+                frame[r0:r1, c0:c1] = canvas[r0:r1, c0:c1, :3]
         tinted_boxes: list[tuple[int, int, int, int]] = []
         for g in scene.grids:
             tinted = (g.tap >= 0) | g.current
@@ -628,7 +661,8 @@ class FrameRenderer:
     def frames(
         self, scenes: Sequence[Scene], highlights: Sequence[Sequence[tuple[str, int]]] | None = None
     ) -> Iterator[tuple[np.ndarray, list[tuple[int, int, int, int]]]]:
-        """Every frame's pixels and the boxes changed since the previous one."""
+        """Every frame's pixels (the renderer's buffer: copy to keep) and the boxes changed since
+        the previous one."""
         for t, scene in enumerate(scenes):
             yield self.render(scene, highlights[t] if highlights is not None else ())
 

@@ -126,3 +126,46 @@ def cell_fill(kind: str, tap: int, current: bool) -> Color | None:
     if t is None:
         return b
     return _times(b or WHITE, t)
+
+
+def _fills() -> list[Color]:
+    """Every flat colour a cell, an edge or the legend can have (the anchors of the GIF palette)."""
+    out = [WHITE, ZERO, PAD, CURRENT, OUTPAD_EDGE, CROP_EDGE, Color(0, 0, 0)]
+    for kind in ("value", "zero", "pad"):
+        for tap in range(-1, len(TAP_COLORS)):
+            for current in (False, True):
+                col = cell_fill(kind, tap, current)
+                if col is not None and col not in out:
+                    out.append(col)
+    for c in TAP_COLORS:
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def gif_palette() -> list[Color]:
+    """A fixed palette (at most 255 colours, index 255 left free) for an animation's frames.
+
+    The flat fills exactly (every kind × tap × current, the edges), each also at three shades
+    towards black (the anti-aliased numbers and borders on it, which the frames multiply by the
+    fill), and a ramp of greys.  Fixed, so every frame of a GIF shares one global colour table.
+
+    Examples
+    --------
+    >>> p = gif_palette()
+    >>> len(p) <= 255, WHITE in p, cell_fill("zero", 3, False) in p
+    (True, True, True)
+    """
+    out: list[Color] = []
+    for c in _fills():
+        for shade in (1.0, 0.75, 0.5, 0.25):
+            s = Color(round(c.red * shade), round(c.green * shade), round(c.blue * shade))
+            if s not in out:
+                out.append(s)
+    for v in range(0, 256, 17):  # 16 greys
+        g = Color(v, v, v)
+        if g not in out:
+            out.append(g)
+    if len(out) > 255:  # pragma: no cover - the palette above is fixed at about 190 colours
+        raise AssertionError(f"GIF palette of {len(out)} colours")
+    return out
