@@ -833,3 +833,43 @@ def test_a_file_of_the_wrong_shape_is_named_with_both_shapes(capsys, tmp_path):
         f"--input: {x} has shape (2, 4); the parameters need (3, 4), laid out (C_in, *L), no batch axis"
         in err
     )
+
+
+def test_explain_figures_writes_the_pictures(capsys, tmp_path):
+    """--figures DIR draws what the text explains; the PNGs decode, the GIF has a frame per step."""
+    from PIL import Image
+
+    out = tmp_path / "figs"
+    code, text, err = run(
+        capsys, "explain", *LEARNER, "--stride", "2", "--figures", str(out), "--figures-format", "png,gif"
+    )
+    assert code == 0 and "y = Cᵀx" in text
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["matrix.png", "scatter.gif", "scatter.png", "sliding.gif", "sliding.png"]
+    assert all(f"wrote {out / n}" in err for n in names)
+    for n in ("matrix.png", "scatter.png", "sliding.png"):
+        with Image.open(out / n) as im:
+            assert im.format == "PNG" and im.size[0] > 100
+    with Image.open(out / "sliding.gif") as im:  # gather view: one frame per output element (5)
+        assert im.n_frames == 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--figures-format", "jpg"], "--figures-format: expected some of png, svg, pdf, gif"),
+        (["--kernel-size", "3x3x3", "--input-size", "2"], "figures draw 1-D and 2-D transposed convolutions"),
+        (["--padding-mode", "reflect"], "figures draw zero padding only"),
+    ],
+)
+def test_explain_figures_refusals_come_before_any_output(capsys, tmp_path, extra, message):
+    base = ["--kernel-size", "3", "--input-size", "3"]
+    code, out, err = run(capsys, "explain", *base, "--figures", str(tmp_path / "f"), *extra)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_explain_figures_unwritable_directory(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, out, err = run(capsys, "explain", *LEARNER, "--figures", str(blocker))
+    assert code == 2 and out == "" and "exists and is not a directory" in err

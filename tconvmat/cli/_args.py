@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -37,6 +38,7 @@ __all__ = [
     "positive",
     "problem_from_args",
     "symbolic_module",
+    "writable",
     "write_output",
 ]
 
@@ -440,3 +442,25 @@ def write_output(out: str | None, text: str | bytes) -> None:
     except OSError as e:
         raise UsageError(f"-o: cannot write {out!r}: {e.strerror or e}") from None
     print(f"wrote {out}", file=sys.stderr)
+
+
+def writable(path: Path, directory: bool, option: str = "-o") -> None:
+    """Refuse, before any work, a path that cannot be written (``directory``: one to create or fill)."""
+    if directory:
+        if path.exists() and not path.is_dir():
+            raise UsageError(f"{option}: {str(path)!r} exists and is not a directory")
+        try:  # made now, so that a directory that cannot be made is refused before any work
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(
+                f"{option}: cannot make the directory {str(path)!r}: {e.strerror or e}"
+            ) from None
+        probe = path
+    else:
+        if path.is_dir():
+            raise UsageError(f"{option}: {str(path)!r} is a directory; give a file name")
+        probe = path.parent if str(path.parent) else Path(".")
+        if not probe.is_dir():
+            raise UsageError(f"{option}: cannot write {str(path)!r}: no such directory {str(probe)!r}")
+    if not os.access(probe, os.W_OK):
+        raise UsageError(f"{option}: cannot write {str(path)!r}: permission denied")

@@ -7,13 +7,12 @@ scattering its copy) or the gather view (every output computed by the flipped ke
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from ..spec import ConvTransposeSpec
-from ._args import Command, UsageError, add_params, ints, problem_from_args, write_output
+from ._args import Command, UsageError, add_params, ints, problem_from_args, writable, write_output
 
 WHAT = ("scatter", "matrix", "sliding", "all")
 FORMATS = ("png", "svg", "pdf", "gif")
@@ -44,26 +43,6 @@ def _configure(p: argparse.ArgumentParser) -> None:
     d.add_argument("--index-base", type=int, choices=(0, 1), default=0, help="first index of the labels")
 
 
-def _writable(path: Path, directory: bool) -> None:
-    """Refuse, before any work, a path that cannot be written."""
-    if directory:
-        if path.exists() and not path.is_dir():
-            raise UsageError(
-                f"-o: {str(path)!r} exists and is not a directory (--what all writes a directory)"
-            )
-        probe = path if path.exists() else path.parent
-        while not probe.exists():
-            probe = probe.parent
-    else:
-        if path.is_dir():
-            raise UsageError(f"-o: {str(path)!r} is a directory; give a file name (or --what all)")
-        probe = path.parent if str(path.parent) else Path(".")
-        if not probe.is_dir():
-            raise UsageError(f"-o: cannot write {str(path)!r}: no such directory {str(probe)!r}")
-    if not os.access(probe, os.W_OK):
-        raise UsageError(f"-o: cannot write {str(path)!r}: permission denied")
-
-
 def _pos(text: str | None, name: str) -> Any:
     return None if text is None else ints(text, name)
 
@@ -76,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
             "--format gif animates scatter or sliding; the matrix is a still picture (png, svg, pdf)"
         )
     out = Path(args.output)
-    _writable(out, directory=args.what == "all")
+    writable(out, directory=args.what == "all")
     problem = problem_from_args(args)
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)

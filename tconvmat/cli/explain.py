@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +17,7 @@ from ..matrix import matrix_nnz
 from ..ops import conv, equivalent_conv
 from ..spec import ConvTransposeSpec, conv_output_length, reach
 from ..testing import ORACLES, IdentityCheck, check_identities
-from ._args import Command, Problem, UsageError, add_params, positive, problem_from_args
+from ._args import Command, Problem, UsageError, add_params, positive, problem_from_args, writable
 from ._render import WIDTH, fmt_grid, fmt_tuple, heading, indent, num, params_text, rows_grid, shape_text
 from .prove import write_proof
 
@@ -343,11 +345,19 @@ def _grid_text(problem: Problem, indices: Sequence[tuple[int, ...]], max_rows: i
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    if args.figures:
+        writable(Path(args.figures), directory=True, option="--figures")
     problem = problem_from_args(args)
     if not problem.transposed:
         raise UsageError("explain is about transposed convolutions; drop --conv")
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
+    if args.figures:
+        if problem.symbolic:
+            raise UsageError("--figures draws numbers: give numeric --weight and --input")
+        from ..figures import check_drawable, write_figures
+
+        check_drawable(spec)
     out: list[str] = []
     out.append(f"tconvmat explain — {spec.ndim}-d transposed convolution")
     out.append("=" * WIDTH)
@@ -410,12 +420,24 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 print("\n".join(out))
                 return 1
     print("\n".join(out))
-    # Files written beside the text: the proof here; the figures hook goes beside it
-    # (tconvmat.figures.write_figures(spec, problem.weight, problem.x, directory, formats)
-    # for an --figures DIR option added in _configure).
+    if args.figures:
+        formats = tuple(dict.fromkeys(args.figures_format.split(",")))
+        for path in write_figures(spec, problem.weight, problem.x, args.figures, formats=formats):
+            print(f"wrote {path}", file=sys.stderr)
     if args.tex or args.pdf:
         write_proof(problem, args.tex, args.pdf)
     return 0
+
+
+def _figure_formats(text: str) -> str:
+    from ..figures import FORMATS
+
+    bad = [f for f in text.split(",") if f not in FORMATS]
+    if bad or not text:
+        raise argparse.ArgumentTypeError(
+            f"expected some of {', '.join(FORMATS)}, comma-separated; got {text!r}"
+        )
+    return text
 
 
 def _configure(p: argparse.ArgumentParser) -> None:
@@ -423,6 +445,18 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tex", metavar="FILE", help="also write the LaTeX proof document")
     p.add_argument("--pdf", metavar="FILE", help="also write the proof as PDF (needs pdflatex)")
     p.add_argument("--max-rows", type=positive, default=16, metavar="N", help="rows of C shown in the grid")
+    p.add_argument(
+        "--figures",
+        metavar="DIR",
+        help="also draw the scatter picture, C by tap and the sliding flipped kernel into DIR",
+    )
+    p.add_argument(
+        "--figures-format",
+        default="png",
+        type=_figure_formats,
+        metavar="FMT",
+        help="png, svg, pdf or gif (animations), or several, e.g. png,gif (default png)",
+    )
     p.add_argument(
         "--checks",
         action=argparse.BooleanOptionalAction,

@@ -20,7 +20,7 @@ Examples
 [4.7, 2.2]
 """
 
-from ._display import Animation, MatrixFigure, ScatterFigure, SlidingFigure, animate, write_figures
+from ._display import FORMATS, Animation, MatrixFigure, ScatterFigure, SlidingFigure, animate, write_figures
 from ._model import (
     Grid,
     Matrix,
@@ -32,6 +32,7 @@ from ._model import (
     Text,
     Val,
     channel_pairs,
+    check_drawable,
     matrix_data,
     scatter_data,
     scatter_scene,
@@ -42,6 +43,7 @@ from ._model import (
 from ._palette import TAP_COLORS, Color, cell_fill, tap_color
 
 __all__ = [
+    "FORMATS",
     "TAP_COLORS",
     "Animation",
     "Color",
@@ -60,6 +62,7 @@ __all__ = [
     "animate",
     "cell_fill",
     "channel_pairs",
+    "check_drawable",
     "matrix_data",
     "scatter_data",
     "scatter_scene",

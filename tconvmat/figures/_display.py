@@ -21,9 +21,9 @@ from ._model import (
     SceneOptions,
     SlidingData,
     Val,
-    _check_spec,
     _position,
     channel_pairs,
+    check_drawable,
     default_position,
     matrix_data,
     resolve_arrays,
@@ -143,7 +143,7 @@ class ScatterFigure(_Drawable):
         index_base: int = 0,
     ) -> ScatterFigure:
         """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
-        _check_spec(spec)
+        check_drawable(spec)
         _check_base(index_base)
         w, xa = resolve_arrays(spec, weight, x)
         chosen, total = channel_pairs(spec, pairs, max_pairs)
@@ -228,7 +228,7 @@ class SlidingFigure(_Drawable):
         index_base: int = 0,
     ) -> SlidingFigure:
         """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
-        _check_spec(spec)
+        check_drawable(spec)
         _check_base(index_base)
         w, xa = resolve_arrays(spec, weight, x)
         chosen, total = channel_pairs(spec, pairs, max_pairs)
@@ -491,7 +491,7 @@ def write_figures(
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise ValueError(f"formats must be among {', '.join(FORMATS)}; got formats={tuple(formats)!r}")
-    _check_spec(spec)
+    check_drawable(spec)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     scatter = ScatterFigure.from_spec(spec, weight, x, index_base=index_base)

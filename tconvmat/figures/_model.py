@@ -187,7 +187,9 @@ def _as2d(a: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
-def _check_spec(spec: ConvTransposeSpec) -> None:
+def check_drawable(spec: ConvTransposeSpec) -> None:
+    """Refuse, with a :class:`~tconvmat.ConvolutionSpecError`, what the figures cannot draw:
+    not a transposed convolution, a non-zero padding mode, or more than 2 spatial axes."""
     if not isinstance(spec, ConvTransposeSpec):
         raise ConvolutionSpecError(
             f"figures draw a transposed convolution: pass a ConvTransposeSpec (tconvmat.conv_transpose_spec); "
@@ -390,7 +392,7 @@ def scatter_data(
     spec: ConvTransposeSpec, w: np.ndarray, x: np.ndarray, pair: tuple[int, int] = (0, 0)
 ) -> ScatterData:
     """The :class:`ScatterData` of one channel pair (``w``, ``x`` full tensors of the spec)."""
-    _check_spec(spec)
+    check_drawable(spec)
     xs, ws, part = _pair_arrays(spec, w, x, pair)
     nd = spec.ndim
     inputs = np.indices(spec.input_size).reshape(nd, -1)
@@ -482,7 +484,7 @@ def sliding_data(
     spec: ConvTransposeSpec, w: np.ndarray, x: np.ndarray, pair: tuple[int, int] = (0, 0)
 ) -> SlidingData:
     """The :class:`SlidingData` of one channel pair."""
-    _check_spec(spec)
+    check_drawable(spec)
     xs, ws, part = _pair_arrays(spec, w, x, pair)
     axes_x, axes_pad, axes_src = [], [], []
     for L, s, (P_l, P_r) in zip(spec.input_size, spec.stride, spec.flipped_pads):  # loop over axes
@@ -606,7 +608,7 @@ class MatrixData:
 def matrix_data(c: Any, max_rows: int = 24, max_cols: int = 24) -> MatrixData:
     """The :class:`MatrixData` of a spec (its ``C`` by tap; only the kept rows are built) or a matrix."""
     if isinstance(c, ConvTransposeSpec):
-        _check_spec(c)
+        check_drawable(c)
         n_rows, n_cols = math.prod(c.input_shape), math.prod(c.output_shape)
     elif sp.issparse(c) or (hasattr(c, "shape") and len(c.shape) == 2):
         n_rows, n_cols = (int(v) for v in c.shape)
