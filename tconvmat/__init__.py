@@ -15,6 +15,7 @@ array([[[1., 1., 2., 1., 1.]]])
 array([1., 1., 2., 1., 1.])
 """
 
+from .explanation import Explanation, explain
 from .identities import im2col_matrix
 from .matrix import MatrixTooLargeError, conv_matrix, conv_transpose_matrix
 from .operator import conv_operator, conv_transpose_operator
@@ -34,6 +35,7 @@ __all__ = [
     "ConvTransposeSpec",
     "ConvolutionSpecError",
     "EquivalentConv",
+    "Explanation",
     "MatrixTooLargeError",
     "__version__",
     "conv",
@@ -45,5 +47,6 @@ __all__ = [
     "conv_transpose_operator",
     "conv_transpose_spec",
     "equivalent_conv",
+    "explain",
     "im2col_matrix",
 ]

@@ -37,12 +37,15 @@ from .spec import (
     full_length,
     input_index,
     reach,
+    shape_arithmetic,
 )
 
 __all__ = [
     "AxisStory",
+    "Explanation",
     "axis_stories",
     "count",
+    "explain",
     "expressions",
     "focus",
     "indices_in",
@@ -308,3 +311,130 @@ def count(window: Sequence[range]) -> int:
     6
     """
     return math.prod(len(r) for r in window)
+
+
+# ---------------------------------------------------------------------------
+# The explanation object: what `tconvmat explain` prints, for Python and notebooks
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Explanation:
+    """One transposed convolution explained: its spec, data, result, ``C`` and pictures.
+
+    Made by :func:`explain`.  ``str()`` is a short text story (the shape arithmetic,
+    what padding does, ``y``, a few element expressions); in Jupyter it renders as HTML
+    with the scatter picture, ``C`` coloured by tap and the sliding flipped kernel.
+
+    Attributes
+    ----------
+    spec : ConvTransposeSpec
+    x : ndarray, shape (C_in, *L)
+    weight : ndarray, shape (C_in, C_out/groups, *K)
+    """
+
+    spec: ConvTransposeSpec
+    x: NDArray[Any]
+    weight: NDArray[Any]
+
+    @property
+    def y(self) -> NDArray[Any]:
+        """``conv_transpose(x, weight)`` (the scatter route)."""
+        from .ops import conv_transpose
+
+        return conv_transpose(self.x, self.weight, **self.spec.kwargs())
+
+    def matrix(self) -> Any:
+        """``C`` (``scipy.sparse.csr_array``) with ``y.ravel() == C.T @ x.ravel()``."""
+        from .matrix import conv_transpose_matrix
+
+        return conv_transpose_matrix(self.weight, self.spec.input_shape, **self.spec.kwargs())
+
+    def equivalent(self) -> Any:
+        """The equal stride-1 convolution (:class:`tconvmat.EquivalentConv`)."""
+        from .ops import EquivalentConv
+
+        return EquivalentConv.from_spec(self.spec, self.weight)
+
+    def figures(self) -> dict[str, Any]:
+        """The three pictures (``tconvmat.figures``): ``scatter``, ``matrix``, ``sliding``."""
+        from . import figures
+
+        return {
+            "scatter": figures.ScatterFigure.from_spec(self.spec, self.weight, self.x),
+            "matrix": figures.MatrixFigure.from_spec(self.spec),
+            "sliding": figures.SlidingFigure.from_spec(self.spec, self.weight, self.x),
+        }
+
+    def lines(self, limit: int = 6) -> list[str]:
+        """The text story, line by line (``limit`` element expressions)."""
+        spec = self.spec
+        y = self.y
+        out = [f"{spec.ndim}-d transposed convolution, weight {spec.weight_shape}, input {spec.input_shape}"]
+        out += shape_arithmetic(spec)
+        for st in axis_stories(spec):
+            picks = " or ".join(map(str, st.forward_lengths))
+            out.append(
+                f"axis {st.axis}: y is positions {st.start}…{st.stop - 1} of the full {st.full}; "
+                f"the forward convolution maps L = {picks} to {spec.input_size[st.axis]}, y has {st.length}"
+            )
+        window = focus(spec)
+        shown = indices_in(range(min(spec.out_channels, 1)), window, limit)
+        for index, expr in zip(shown, expressions(spec, shown, self.x, self.weight)):
+            symbols = expressions(spec, [index])[0]
+            out.append(f"y{list(index)} = {symbols} = {expr}")
+        out.append(f"y = {np.array2string(y, separator=', ', threshold=50)}")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def __repr__(self) -> str:
+        s = self.spec
+        return f"Explanation(weight shape {s.weight_shape}, input {s.input_shape}, output {s.output_shape})"
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        from .figures import check_drawable
+
+        parts = [f"<pre>{html.escape(str(self))}</pre>"]
+        try:
+            check_drawable(self.spec)
+        except ValueError as e:
+            parts.append(f"<p>(no pictures: {html.escape(str(e))})</p>")
+            return "\n".join(parts)
+        for name, fig in self.figures().items():
+            data = base64.b64encode(fig.to_png()).decode("ascii")
+            parts.append(f'<figure><img alt="{name}" src="data:image/png;base64,{data}"/></figure>')
+        return "\n".join(parts)
+
+
+def explain(input: Any, weight: Any, **params: Any) -> Explanation:
+    """Explain ``conv_transpose(input, weight, **params)``: an :class:`Explanation`.
+
+    ``input`` is ``(C_in, *L)`` (one sample); ``params`` are the keyword arguments of
+    :func:`tconvmat.conv_transpose` (PyTorch's names).
+
+    Examples
+    --------
+    >>> import tconvmat as tcm
+    >>> e = tcm.explain([[1, 1]], [[[1, 2, 3]]], stride=2)
+    >>> e.y.tolist()
+    [[1, 2, 4, 2, 3]]
+    >>> print(e)
+    1-d transposed convolution, weight (1, 1, 3), input (1, 2)
+    L_out = (L_in − 1)·s − p_before − p_after + d·(K − 1) + op + 1
+    axis 0: (2 − 1)·2 − 0 − 0 + 1·(3 − 1) + 0 + 1 = 5
+    ...
+    y[0, 2] = w0*x1 + w2*x0 = 4
+    ...
+    """
+    from ._arrays import numeric, weight_array
+    from .spec import conv_transpose_spec
+
+    w = weight_array(weight, "(C_in, C_out/groups, *kernel)")
+    x = numeric(input, "input")
+    spec = conv_transpose_spec(w.shape, x.shape, **params)
+    return Explanation(spec, x, w)
