@@ -3,7 +3,8 @@
     python benchmarks/bench_symbolic.py [--quick]
 
 The case of issue 3: 2-D, 16×16 input, 3×3 kernel, stride 2, 4→4 channels (4·33·33 outputs),
-symbolic inputs and weights.  The naive reference builds the dense symbolic matrix and multiplies
+symbolic inputs and weights.  Then every mix of numeric and symbolic ``x``/``w`` on a 66×66 output
+(32×32 input, 3×3 kernel, stride 2, output padding 1) at 1→1 and 4→4 channels.  The naive reference builds the dense symbolic matrix and multiplies
 ``Matrix(C).T * x``; it is timed on a smaller case in the same run and reported per output element.
 """
 
@@ -27,6 +28,23 @@ def timed(fn):  # type: ignore[no-untyped-def]
     return time.perf_counter() - t0, out
 
 
+def mixes(size: int) -> None:
+    """Numeric/symbolic mixes: integer data 1, 2, 3, … where numeric."""
+    import numpy as np
+
+    for c in (1, 4):
+        for sx, sw in ((True, True), (False, True), (True, False)):
+            x = (
+                sym.input_symbols((c, size, size))
+                if sx
+                else np.arange(1, c * size * size + 1).reshape(c, size, size)
+            )
+            w = sym.weight_symbols((c, c, 3, 3)) if sw else np.arange(1, c * c * 9 + 1).reshape(c, c, 3, 3)
+            t, y = timed(lambda x=x, w=w: sym.conv_transpose_expressions(x, w, stride=2, output_padding=1))
+            kind = f"x {'symbolic' if sx else 'numeric '}, w {'symbolic' if sw else 'numeric '}"
+            print(f"tconvmat  2-D {c}→{c}, {y.shape[-2]}×{y.shape[-1]} out, {kind}: {t:7.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -40,6 +58,8 @@ def main() -> None:
     print(
         f"tconvmat  2-D 4→4, {size}×{size}, 3×3, s=2: {y.size:6d} outputs in {t:7.3f} s  ({t / y.size * 1e6:7.1f} µs/output)"
     )
+
+    mixes(size=8 if args.quick else 32)
 
     xs = sym.input_symbols((4, naive_size, naive_size))
     t_ours, ys = timed(lambda: sym.conv_transpose_expressions(xs, w, stride=2))

@@ -338,3 +338,53 @@ def test_matrix_identity_checker_can_fail():
     A, B = sympy.MatrixSymbol("A", n, n), sympy.MatrixSymbol("B", n, n)
     assert matrix_equal(sympy.Transpose(B * A), A.T * B.T)
     assert not matrix_equal(sympy.Transpose(B * A), B.T * A.T)
+
+
+_NUMBERS = [0, 1, -1, 2, 3, sympy.Rational(1, 2), sympy.Rational(-3, 4), sympy.Integer(5), np.int64(7)]
+
+
+def _mixed(symbols, seed):
+    """Replace a random part of ``symbols`` by numbers: zeros, ±1, integers, rationals."""
+    rng = np.random.default_rng(seed)
+    flat = symbols.ravel().copy()
+    pick = rng.random(flat.size) < rng.random()
+    flat[pick] = [_NUMBERS[i] for i in rng.integers(0, len(_NUMBERS), int(pick.sum()))]
+    return flat.reshape(symbols.shape)
+
+
+@given(case=cases(asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1))
+def test_fast_path_is_identical_for_every_numeric_symbolic_mix(case, seed):
+    """Rational numbers and symbols in any mix: the fast path builds what SymPy's arithmetic
+    builds (structurally equal, same printed form) and what the general path builds."""
+    from tconvmat.symbolic import expressions
+
+    x = _mixed(sym.input_symbols(case.x_shape), seed)
+    w = _mixed(sym.weight_symbols(case.weight_shape), seed + 1)
+    fast = sym.conv_transpose_expressions(x, w, **case.kwargs)
+    expressions._FAST = False
+    try:
+        general = sym.conv_transpose_expressions(x, w, **case.kwargs)
+    finally:
+        expressions._FAST = True
+    C = sym.conv_transpose_matrix(w, case.input_shape, **case.kwargs)
+    xb = x if case.batch is not None else x[None]
+    fb = fast if case.batch is not None else fast[None]
+    for n in range(xb.shape[0]):
+        samples = xb[n].ravel().tolist()
+        slow = [sympy.Add(*[C[r, c] * v for r, v in enumerate(samples)]) for c in range(C.shape[1])]
+        got = fb[n].ravel().tolist()
+        assert got == slow
+        assert [str(v) for v in got] == [str(v) for v in slow]
+        assert all(sympy.expand(a - b) == 0 for a, b in zip(got, slow))
+    assert fast.tolist() == general.tolist()
+
+
+def test_fast_path_merges_like_terms_and_cancels():
+    """Numeric x with a symbolic w: like terms merge (2·w0 + 3·w0 = 5·w0), opposite ones vanish."""
+    w = sym.weight_symbols((1, 1, 2))
+    y = sym.conv_transpose_expressions(np.array([[2, -2]]), w)
+    assert y.tolist() == [[2 * w[0, 0, 0], 2 * w[0, 0, 1] - 2 * w[0, 0, 0], -2 * w[0, 0, 1]]]
+    y = sym.conv_expressions(
+        np.array([[1, 1, 1]]), np.array([[[sympy.Symbol("a"), -sympy.Symbol("a")]]], dtype=object)
+    )
+    assert y.tolist() == [[0, 0]]
