@@ -136,9 +136,18 @@ def test_errors_are_shared_with_the_numeric_layer():
 
 
 def test_hostile_symbol_names_are_accepted():
-    x = np.array([[sympy.Symbol("a_b%c&#"), sympy.Symbol("\\x{")]], dtype=object)
-    y = sym.conv_transpose_expressions(x, np.ones((1, 1, 2), np.int64))
-    assert y.shape == (1, 3)
+    """Names with TeX specials are ordinary symbols in the expressions and escaped text in LaTeX."""
+    from tconvmat import latex
+
+    a, b = sympy.Symbol("a_b%c&#"), sympy.Symbol("\\x{")
+    x = np.array([[a, b]], dtype=object)
+    y = sym.conv_transpose_expressions(x, np.array([[[2, 3]]]))
+    assert y.tolist() == [[2 * a, 2 * b + 3 * a, 3 * b]]
+    assert sym.conv_transpose_expressions(x, np.ones((1, 1, 2), np.int64)).tolist() == [[a, a + b, b]]
+    tex = latex.expressions(y)
+    assert r"\text{a\_b\%c\&\#}" in tex and r"\text{\textbackslash{}x\{}" in tex
+    assert "%" not in tex.replace(r"\%", "") and "#" not in tex.replace(r"\#", "")
+    assert tex.count("{") - tex.count(r"\{") == tex.count("}") - tex.count(r"\}")
 
 
 UNPROVED = {  # derivation: the steps SymPy does not prove, each marked with its kind
