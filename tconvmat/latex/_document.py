@@ -204,8 +204,8 @@ def _window(C: Any, max_rows: int, max_cols: int) -> tuple[list[int], list[int]]
     >>> rows, cols = _window(C, 12, 12)
     >>> csc = C.tocsc(); all(set(csc[:, [j]].indices) <= set(rows) for j in cols)  # complete columns
     True
-    >>> int(np.diff(csc.indptr)[cols].max())  # including an output that uses every tap
-    9
+    >>> int(np.diff(csc.indptr)[cols].max()) == int(np.diff(csc.indptr).max())  # the busiest output
+    True
     """
     n_rows, n_cols = C.shape
     if n_rows <= max_rows and n_cols <= max_cols:
