@@ -7,8 +7,10 @@ symbolic and/or numeric inputs and weights, never by multiplying dense SymPy mat
 from __future__ import annotations
 
 import functools
+import gc
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sympy
@@ -224,9 +226,41 @@ def _kind_of(v: object) -> int:
 
 _kinds = np.frompyfunc(_kind_of, 1, 1)
 _as_python = np.frompyfunc(lambda v: int(v) if isinstance(v, np.integer) else v, 1, 1)
-# commutative factors by construction: ``is_commutative=True`` spares SymPy's fuzzy check
-_mul2 = np.frompyfunc(lambda a, b: sympy.Mul._from_args((a, b), True), 2, 1)
-_mul3 = np.frompyfunc(lambda a, b, c: sympy.Mul._from_args((a, b, c), True), 3, 1)
+
+
+def _constructor(cls: type) -> Any:
+    """``cls._from_args(args, True)`` without its call overhead: what ``AssocOp._from_args``
+    and ``Basic.__new__`` do for already-canonical commutative arguments (the fast path makes
+    ~10⁵ of them).  Checked against ``_from_args`` on import; if a SymPy version builds its
+    objects differently, ``_from_args`` itself is used."""
+    new, assumptions = object.__new__, cls.default_assumptions  # type: ignore[attr-defined]
+
+    def make(args: tuple[Any, ...]) -> Any:
+        obj = new(cls)
+        obj._assumptions = assumptions
+        obj._mhash = None
+        obj._args = args
+        obj.is_commutative = True
+        return obj
+
+    a, b = sympy.symbols("a b")
+    try:
+        ok = all(
+            (got := make(args)) == (ref := cls._from_args(args, True))  # type: ignore[attr-defined]
+            and hash(got) == hash(ref)
+            and got.is_commutative is True
+            and str(got) == str(ref)
+            and (got + a) == (ref + a)
+            for args in ((a, b), (sympy.Integer(2), a, b))
+        )
+    except Exception:  # any difference means: do not take the shortcut
+        ok = False
+    return make if ok else (lambda args: cls._from_args(args, True))  # type: ignore[attr-defined]
+
+
+_new_mul, _new_add = _constructor(sympy.Mul), _constructor(sympy.Add)
+_mul2 = np.frompyfunc(lambda a, b: _new_mul((a, b)), 2, 1)
+_mul3 = np.frompyfunc(lambda a, b, c: _new_mul((a, b, c)), 3, 1)
 _CLASS_RANK = {"number": -1, "Symbol": 0, "Mul": 1}
 if sympy.Symbol("a").compare(sympy.Mul._from_args((sympy.Symbol("a"), sympy.Symbol("b")))) > 0:
     _CLASS_RANK.update(Symbol=1, Mul=0)
@@ -329,7 +363,7 @@ def _fast_outputs(
     d, terms = d[order], terms[order]
     starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
     groups = np.split(terms, starts[1:])
-    out[d[starts]] = [g[0] if len(g) == 1 else sympy.Add._from_args(tuple(g), True) for g in groups]
+    out[d[starts]] = [g[0] if len(g) == 1 else _new_add(tuple(g)) for g in groups]
     return out
 
 
@@ -362,11 +396,18 @@ def _try_fast(
     rows, cols, widx = _weight_index(spec, rows_size, below)
     src, dst = (rows, cols) if transpose else (cols, rows)
     ys = []
-    for sample in samples:
-        y = _fast_outputs(dst, widx, src, w, wk, sample, n_out)
-        if y is None:
-            return None
-        ys.append(y)
+    # ~10⁵ new acyclic objects: the cycle collector would scan them again and again for nothing
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for sample in samples:
+            y = _fast_outputs(dst, widx, src, w, wk, sample, n_out)
+            if y is None:
+                return None
+            ys.append(y)
+    finally:
+        if enabled:
+            gc.enable()
     return ys
 
 
