@@ -158,12 +158,14 @@ def _products(
 
 
 def _sum_by(
-    index: NDArray[np.intp], terms: NDArray[np.object_], n: int, distinct: bool
+    index: NDArray[np.intp], terms: NDArray[np.object_], n: int, distinct: bool | str
 ) -> NDArray[np.object_]:
     """``out[m] = Σ terms[index == m]`` as SymPy sums (zeros where nothing lands).
 
     With ``distinct`` (products of distinct symbols, no like terms), the canonical ``Add``
     is built directly from its sorted terms, what ``sympy.Add(*terms)`` evaluates to.
+    ``distinct="ordered"``: the terms of each output are canonical, unlike and in SymPy's
+    order already (the fast path); they are only grouped.
     """
     order = np.argsort(index, kind="stable")
     index, terms = index[order], terms[order]
@@ -172,8 +174,10 @@ def _sum_by(
     out[:] = sympy.Integer(0)
     if index.size:
         groups = np.split(terms, starts[1:])
-        fast = distinct and all(type(t) is sympy.Mul for t in terms.tolist())
-        if fast:
+        fast = distinct is True and all(type(t) is sympy.Mul for t in terms.tolist())
+        if distinct == "ordered":
+            sums = [g[0] if len(g) == 1 else _new_add(tuple(g)) for g in groups]
+        elif fast:
             sums = [
                 g[0] if len(g) == 1 else sympy.Add._from_args(tuple(sorted(g, key=_sortkey))) for g in groups
             ]
@@ -360,11 +364,7 @@ def _fast_outputs(
     terms[m] = _mul3(c[m], first[m], second[m]) if m.any() else terms[m]
     keys[0, m], keys[1, m], keys[2, m] = nrank[m], lo[m], hi[m]
     order = np.lexsort((keys[2], keys[1], keys[0], length, cls, d))
-    d, terms = d[order], terms[order]
-    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
-    groups = np.split(terms, starts[1:])
-    out[d[starts]] = [g[0] if len(g) == 1 else _new_add(tuple(g)) for g in groups]
-    return out
+    return _sum_by(d[order], terms[order], n_out, "ordered")
 
 
 def _weight_index(spec: ConvSpec, rows_size: tuple[int, ...], below: tuple[bool, int] | None = None):  # type: ignore[no-untyped-def]
