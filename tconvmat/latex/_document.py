@@ -314,6 +314,8 @@ def _expressions(spec: ConvTransposeSpec, names: Mapping[str, str], base: int) -
         if not chosen or not taps[n] <= seen or len(chosen) < 4:
             chosen.append(n)
             seen |= taps[n]
+    if flat.size <= 8:  # a small output is shown whole
+        chosen = list(range(flat.size))
     chosen.sort()
     lines = []
     for n in chosen:
@@ -325,8 +327,14 @@ def _expressions(spec: ConvTransposeSpec, names: Mapping[str, str], base: int) -
         lines.append(lhs + " \\\\\n&\\quad + ".join(chunks))
     return (
         "\n\\subsection{Output elements in symbols}\n\n"
-        "Some output elements in terms of the input and weight symbols (subscripts: channel(s), then "
-        "position), as SymPy computes them: those with the most terms.\n"
+        + ("Every output element" if flat.size <= 8 else "Some output elements")
+        + " in terms of the input and weight symbols (subscripts: channel(s), then position), as SymPy "
+        + (
+            "computes them.\n"
+            if flat.size <= 8
+            else "computes them: those with the most terms"
+            + (", which together use every weight.\n" if len(seen) == ws.size else ".\n")
+        )
         + environment("align*", join(" \\\\\n", lines), mode="display")
         + "\n"
     )
