@@ -397,3 +397,28 @@ def test_fast_path_merges_like_terms_and_cancels():
         np.array([[1, 1, 1]]), np.array([[[sympy.Symbol("a"), -sympy.Symbol("a")]]], dtype=object)
     )
     assert y.tolist() == [[0, 0]]
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
+    stride=st.integers(1, 2),
+    groups=st.sampled_from([1, 2]),
+)
+def test_forward_fast_path_is_identical_for_every_mix(seed, mode, stride, groups):
+    """conv_expressions and leading_expressions too: the fast path (zero padding) and the
+    general one (the other padding modes, where one entry may hold several taps) agree exactly."""
+    from tconvmat.symbolic import expressions
+
+    x = _mixed(sym.input_symbols((2 * groups, 4, 5)), seed)
+    w = _mixed(sym.weight_symbols((2 * groups, 2, 2, 3)), seed + 1)
+    kw = dict(stride=stride, padding=1, groups=groups, padding_mode=mode)
+    fast = sym.conv_expressions(x, w, **kw)
+    expressions._FAST = False
+    try:
+        general = sym.conv_expressions(x, w, **kw)
+    finally:
+        expressions._FAST = True
+    assert fast.tolist() == general.tolist()
+    spec = tcm.conv_spec(w.shape, x.shape, **kw)
+    assert sym.leading_expressions(spec, x, w, 7).tolist() == fast.ravel()[:7].tolist()
