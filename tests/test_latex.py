@@ -713,3 +713,13 @@ def test_worked_instances_fit_the_page_and_show_something(tmp_path: Path, name: 
         assert "copy" in pictures
     if len(params["input_shape"]) == 4:  # 3-D: every slice as a grid
         assert "x[0,0,:,:]" in tex and "x[0,1,:,:]" in tex
+
+
+def test_an_output_no_tap_reaches_compiles(tmp_path: Path) -> None:
+    """Every tap cropped by the padding: the symbols section says so (no empty align*)."""
+    kw = dict(
+        weight_shape=(1, 2, 1, 2), input_shape=(1, 3, 1), stride=(2, 1), padding=(0, 1), dilation=(1, 2)
+    )
+    tex = latex.proof_document(**kw)
+    assert "Every output element is \\(0\\)" in tex
+    compile_tex(tex, tmp_path)

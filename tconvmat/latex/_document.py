@@ -316,6 +316,11 @@ def _expressions(spec: ConvTransposeSpec, names: Mapping[str, str], base: int) -
             seen |= taps[n]
     if flat.size <= 8:  # a small output is shown whole
         chosen = list(range(flat.size))
+    if not chosen:  # no tap reaches the output (the padding crops every one)
+        return (
+            "\n\\subsection{Output elements in symbols}\n\n"
+            "Every output element is \\(0\\): each tap of every input lands in the cropped padding.\n"
+        )
     chosen.sort()
     lines = []
     for n in chosen:
