@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -657,3 +659,67 @@ def test_fragments_fit_a_default_article(tmp_path: Path) -> None:
     compile_tex(doc, tmp_path)
     log = (tmp_path / "doc.log").read_text(encoding="latin-1")
     assert "Overfull \\hbox" not in log, log[log.find("Overfull") :][:500]
+
+
+INSTANCES = {
+    "1d": dict(weight_shape=(1, 1, 3), input_shape=(1, 5), stride=2, padding=1, output_padding=1),
+    "2d": dict(
+        weight_shape=(2, 1, 3, 3),
+        input_shape=(2, 4, 4),
+        stride=2,
+        padding=1,
+        dilation=2,
+        output_padding=1,
+        groups=2,
+    ),
+    "2d-asymmetric": dict(
+        weight_shape=(2, 2, 3, 2),
+        input_shape=(2, 3, 4),
+        stride=(2, 1),
+        padding=((1, 0), (0, 2)),
+        dilation=(2, 1),
+        output_padding=(1, 0),
+        groups=2,
+    ),
+    "3d": dict(weight_shape=(1, 1, 2, 2, 2), input_shape=(1, 2, 2, 3), stride=2),
+}
+
+
+@pytest.mark.parametrize("name", list(INSTANCES))
+def test_worked_instances_fit_the_page_and_show_something(tmp_path: Path, name: str) -> None:
+    """No line past the margin; distinct default numbers; the elided C is shown where its
+    nonzeros are (a labelled window, not two empty corners); 2-D pictures for 2-D."""
+    params = INSTANCES[name]
+    tex = latex.proof_document(**params)
+    compile_tex(tex, tmp_path)
+    log = (tmp_path / "doc.log").read_text(encoding="latin-1")
+    assert log.count("Overfull \\hbox") == 0, log[log.find("Overfull") :][:800]
+    assert "1 & 2" in tex  # the default numbers are 1, 2, 3, … (distinct)
+    C = tcm.conv_transpose_matrix(
+        np.arange(1, math.prod(params["weight_shape"]) + 1).reshape(params["weight_shape"]),
+        params["input_shape"],
+        **{k: v for k, v in params.items() if k not in ("weight_shape", "input_shape")},
+    )
+    section = tex[tex.index(r"\subsection{The matrix}") : tex.index(r"\subsection{The scatter picture}")]
+    matrix_part = section[: section.index("Its sparsity pattern")]
+    if C.shape[0] > 12 or C.shape[1] > 12:
+        assert "shown around the output with the most inputs" in matrix_part
+        shown = [
+            int(v) for v in re.findall(r"(?<![\d.])([1-9]\d*)(?![\d.])", matrix_part.split(r"\hline")[1])
+        ]
+        assert set(C.data.tolist()) & set(shown)  # nonzero entries on show
+    if len(params["input_shape"]) == 3:  # 2-D: the pictures are 2-D scenes
+        pictures = tex[tex.index(r"\subsection{The scatter picture}") : tex.index(r"\subsection{The flipped")]
+        assert "copy" in pictures
+    if len(params["input_shape"]) == 4:  # 3-D: every slice as a grid
+        assert "x[0,0,:,:]" in tex and "x[0,1,:,:]" in tex
+
+
+def test_an_output_no_tap_reaches_compiles(tmp_path: Path) -> None:
+    """Every tap cropped by the padding: the symbols section says so (no empty align*)."""
+    kw = dict(
+        weight_shape=(1, 2, 1, 2), input_shape=(1, 3, 1), stride=(2, 1), padding=(0, 1), dilation=(1, 2)
+    )
+    tex = latex.proof_document(**kw)
+    assert "Every output element is \\(0\\)" in tex
+    compile_tex(tex, tmp_path)

@@ -136,9 +136,18 @@ def test_errors_are_shared_with_the_numeric_layer():
 
 
 def test_hostile_symbol_names_are_accepted():
-    x = np.array([[sympy.Symbol("a_b%c&#"), sympy.Symbol("\\x{")]], dtype=object)
-    y = sym.conv_transpose_expressions(x, np.ones((1, 1, 2), np.int64))
-    assert y.shape == (1, 3)
+    """Names with TeX specials are ordinary symbols in the expressions and escaped text in LaTeX."""
+    from tconvmat import latex
+
+    a, b = sympy.Symbol("a_b%c&#"), sympy.Symbol("\\x{")
+    x = np.array([[a, b]], dtype=object)
+    y = sym.conv_transpose_expressions(x, np.array([[[2, 3]]]))
+    assert y.tolist() == [[2 * a, 2 * b + 3 * a, 3 * b]]
+    assert sym.conv_transpose_expressions(x, np.ones((1, 1, 2), np.int64)).tolist() == [[a, a + b, b]]
+    tex = latex.expressions(y)
+    assert r"\text{a\_b\%c\&\#}" in tex and r"\text{\textbackslash{}x\{}" in tex
+    assert "%" not in tex.replace(r"\%", "") and "#" not in tex.replace(r"\#", "")
+    assert tex.count("{") - tex.count(r"\{") == tex.count("}") - tex.count(r"\}")
 
 
 UNPROVED = {  # derivation: the steps SymPy does not prove, each marked with its kind
@@ -338,3 +347,78 @@ def test_matrix_identity_checker_can_fail():
     A, B = sympy.MatrixSymbol("A", n, n), sympy.MatrixSymbol("B", n, n)
     assert matrix_equal(sympy.Transpose(B * A), A.T * B.T)
     assert not matrix_equal(sympy.Transpose(B * A), B.T * A.T)
+
+
+_NUMBERS = [0, 1, -1, 2, 3, sympy.Rational(1, 2), sympy.Rational(-3, 4), sympy.Integer(5), np.int64(7)]
+
+
+def _mixed(symbols, seed):
+    """Replace a random part of ``symbols`` by numbers: zeros, ±1, integers, rationals."""
+    rng = np.random.default_rng(seed)
+    flat = symbols.ravel().copy()
+    pick = rng.random(flat.size) < rng.random()
+    flat[pick] = [_NUMBERS[i] for i in rng.integers(0, len(_NUMBERS), int(pick.sum()))]
+    return flat.reshape(symbols.shape)
+
+
+@given(case=cases(asymmetric=True, max_channels=2), seed=st.integers(0, 2**32 - 1))
+def test_fast_path_is_identical_for_every_numeric_symbolic_mix(case, seed):
+    """Rational numbers and symbols in any mix: the fast path builds what SymPy's arithmetic
+    builds (structurally equal, same printed form) and what the general path builds."""
+    from tconvmat.symbolic import expressions
+
+    x = _mixed(sym.input_symbols(case.x_shape), seed)
+    w = _mixed(sym.weight_symbols(case.weight_shape), seed + 1)
+    fast = sym.conv_transpose_expressions(x, w, **case.kwargs)
+    expressions._FAST = False
+    try:
+        general = sym.conv_transpose_expressions(x, w, **case.kwargs)
+    finally:
+        expressions._FAST = True
+    C = sym.conv_transpose_matrix(w, case.input_shape, **case.kwargs)
+    xb = x if case.batch is not None else x[None]
+    fb = fast if case.batch is not None else fast[None]
+    for n in range(xb.shape[0]):
+        samples = xb[n].ravel().tolist()
+        slow = [sympy.Add(*[C[r, c] * v for r, v in enumerate(samples)]) for c in range(C.shape[1])]
+        got = fb[n].ravel().tolist()
+        assert got == slow
+        assert [str(v) for v in got] == [str(v) for v in slow]
+        assert all(sympy.expand(a - b) == 0 for a, b in zip(got, slow))
+    assert fast.tolist() == general.tolist()
+
+
+def test_fast_path_merges_like_terms_and_cancels():
+    """Numeric x with a symbolic w: like terms merge (2·w0 + 3·w0 = 5·w0), opposite ones vanish."""
+    w = sym.weight_symbols((1, 1, 2))
+    y = sym.conv_transpose_expressions(np.array([[2, -2]]), w)
+    assert y.tolist() == [[2 * w[0, 0, 0], 2 * w[0, 0, 1] - 2 * w[0, 0, 0], -2 * w[0, 0, 1]]]
+    y = sym.conv_expressions(
+        np.array([[1, 1, 1]]), np.array([[[sympy.Symbol("a"), -sympy.Symbol("a")]]], dtype=object)
+    )
+    assert y.tolist() == [[0, 0]]
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    mode=st.sampled_from(["zeros", "reflect", "replicate", "circular"]),
+    stride=st.integers(1, 2),
+    groups=st.sampled_from([1, 2]),
+)
+def test_forward_fast_path_is_identical_for_every_mix(seed, mode, stride, groups):
+    """conv_expressions and leading_expressions too: the fast path (zero padding) and the
+    general one (the other padding modes, where one entry may hold several taps) agree exactly."""
+    from tconvmat.symbolic import expressions
+
+    x = _mixed(sym.input_symbols((2 * groups, 4, 5)), seed)
+    w = _mixed(sym.weight_symbols((2 * groups, 2, 2, 3)), seed + 1)
+    kw = dict(stride=stride, padding=1, groups=groups, padding_mode=mode)
+    fast = sym.conv_expressions(x, w, **kw)
+    expressions._FAST = False
+    try:
+        general = sym.conv_expressions(x, w, **kw)
+    finally:
+        expressions._FAST = True
+    assert fast.tolist() == general.tolist()
+    spec = tcm.conv_spec(w.shape, x.shape, **kw)
+    assert sym.leading_expressions(spec, x, w, 7).tolist() == fast.ravel()[:7].tolist()

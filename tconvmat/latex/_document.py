@@ -161,64 +161,122 @@ def _params_table(spec: ConvTransposeSpec) -> Tex:
 
 def _grids(arr: np.ndarray, name: str, lead: int, max_cols: int, limit: int = 4) -> str:
     """An array as grids: one row vector (1-D), one matrix (2-D) or one matrix per leading index
-    (3-D) for each of the first ``lead`` indices; at most ``limit`` grids, the rest elided."""
+    (3-D) for each of the first ``lead`` indices; at most ``limit`` grids, the rest elided.
+
+    Grids are packed into lines of at most ``max_cols`` columns in all (``gather*`` rows),
+    so that side-by-side matrices never run past the margin."""
     items = []
-    heads = list(np.ndindex(*arr.shape[:lead]))
+    extra = max(arr.ndim - lead - 2, 0)  # 3-D: one grid per index of the first spatial axes
+    heads = list(np.ndindex(*arr.shape[: lead + extra]))
     for idx in heads[:limit]:
         a = arr[idx]
-        while a.ndim > 2:  # 3-D: the first slice along the extra axes
-            a = a[a.shape[0] // 2]
         grid = (
             vector(a, row=True, max_rows=max_cols)
             if a.ndim == 1
             else matrix(a, max_rows=8, max_cols=max_cols)
         )
-        sub = ",".join(str(v) for v in idx)
-        items.append(f"{name}[{sub}] = {grid}")
+        sub = ",".join([*(str(v) for v in idx), *([":"] * a.ndim if extra else [])])
+        items.append((min(a.shape[-1], max_cols) + 2, f"{name}[{sub}] = {grid}"))
     more = len(heads) - limit
     tail = rf"\quad \text{{(and {more} more)}}" if more > 0 else ""
-    note = r"\quad \text{(middle slice)}" if arr.ndim - lead > 2 else ""
-    return r",\quad ".join(items) + note + tail
+    note = ""
+    lines: list[list[str]] = [[]]
+    width = 0
+    for cols, tex in items:
+        if lines[-1] and width + cols > max_cols + 4:
+            lines.append([])
+            width = 0
+        lines[-1].append(tex)
+        width += cols
+    return " \\\\\n".join(r",\quad ".join(line) for line in lines) + note + tail
+
+
+def _window(C: Any, max_rows: int, max_cols: int) -> tuple[list[int], list[int]] | None:
+    """Rows (inputs) and columns (outputs) of ``C`` worth showing when it is elided.
+
+    Starting from the output with the most inputs (the one nearest the middle), outputs
+    are added nearest first while all the inputs of the chosen outputs fit in
+    ``max_rows``: every shown column is then complete, and the shown entries of ``Cᵀx``
+    add up to the shown elements of ``y``.  ``None`` when ``C`` fits whole.
+
+    >>> import tconvmat as tcm
+    >>> C = tcm.conv_transpose_matrix(np.arange(1, 10).reshape(1, 1, 3, 3), (1, 6, 6), stride=2)
+    >>> rows, cols = _window(C, 12, 12)
+    >>> csc = C.tocsc(); all(set(csc[:, [j]].indices) <= set(rows) for j in cols)  # complete columns
+    True
+    >>> int(np.diff(csc.indptr)[cols].max()) == int(np.diff(csc.indptr).max())  # the busiest output
+    True
+    """
+    n_rows, n_cols = C.shape
+    if n_rows <= max_rows and n_cols <= max_cols:
+        return None
+    csc = C.tocsc()
+    counts = np.diff(csc.indptr)
+    best = np.flatnonzero(counts == counts.max())
+    start = int(best[np.argmin(np.abs(best - n_cols // 2))])
+    chosen, rows = [start], set(csc.indices[csc.indptr[start] : csc.indptr[start + 1]].tolist())
+    for step in range(1, n_cols):  # a loop over candidate columns (at most max_cols kept)
+        if len(chosen) >= max_cols:
+            break
+        for j in (start - step, start + step):
+            if 0 <= j < n_cols and len(chosen) < max_cols:
+                more = rows | set(csc.indices[csc.indptr[j] : csc.indptr[j + 1]].tolist())
+                if len(more) <= max_rows:
+                    chosen.append(j)
+                    rows = more
+        if step > 4 * max_cols:
+            break
+    return sorted(rows) or [0], sorted(chosen)
 
 
 def _slice(spec: ConvTransposeSpec, x: np.ndarray, w: np.ndarray, max_inputs: int) -> tuple[Any, Any, str]:
-    """Input channel 0 → output channel 0 along the last axis, through the middle of the other axes."""
+    """Input channel 0 → output channel 0: the whole 1-D or 2-D slice; in 3-D, along the last
+    axis through the middle of the others (the pictures draw 1-D and 2-D)."""
+    if spec.ndim <= 2:
+        xs, ws = x[0], w[0, 0]
+        note = ""
+        if spec.in_channels > 1 or spec.out_channels > 1:
+            note = (
+                " The picture shows input channel 0 and its kernel to output channel 0; the full output "
+                "adds up such pictures over the input channels of each group."
+            )
+        if spec.ndim == 1 and len(xs) > max_inputs:
+            note += f" Only the first {max_inputs} of the {len(xs)} input elements are drawn."
+        return xs, ws, note
     lead_x = tuple(n // 2 for n in spec.input_size[:-1])
     lead_k = tuple(k // 2 for k in spec.kernel_size[:-1])
     xs, ws = x[(0, *lead_x)], w[(0, 0, *lead_k)]
-    note = ""
-    if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1:
-        where = (
-            "along the last spatial axis, through input index "
-            + ", ".join(map(str, lead_x))
-            + " and kernel index "
-            + ", ".join(map(str, lead_k))
-            + " of the other axes, "
-            if spec.ndim > 1
-            else ""
-        )
-        note = (
-            " The picture shows one 1-D slice: input channel 0 to output channel 0, "
-            + where
-            + "and its bottom row is the transposed convolution of that slice alone; the full "
-            "output adds up such slices over every kernel row and channel."
-        )
+    note = (
+        " The picture shows one 1-D slice: input channel 0 to output channel 0, along the last spatial "
+        "axis, through input index "
+        + ", ".join(map(str, lead_x))
+        + " and kernel index "
+        + ", ".join(map(str, lead_k))
+        + " of the other axes, and its bottom row is the transposed convolution of that slice alone; the "
+        "full output adds up such slices over every kernel row and channel."
+    )
     if len(xs) > max_inputs:
         note += f" Only the first {max_inputs} of the {len(xs)} input elements are drawn."
     return xs, ws, note
 
 
-def _busiest(xs: Any, ws: Any, one_d: Mapping[str, Any]) -> int:
-    """The output of the 1-D slice whose window meets the most input elements (every tap, if any does)."""
+def _busiest(xs: Any, ws: Any, one_d: Mapping[str, Any]) -> Any:
+    """The output of the slice whose window meets the most input elements (every tap, if any
+    does), the one nearest the middle; an index tuple in 2-D."""
+    xs = np.asarray(xs)
+    shape = xs.shape if xs.ndim == 2 else (min(len(xs), 8),)
     ones = conv_transpose(
-        np.ones((1, min(len(xs), 8)), np.int64),
-        np.ones((1, 1, len(ws)), np.int64),
+        np.ones((1, *shape), np.int64),
+        np.ones((1, 1, *np.shape(ws)), np.int64),
         stride=one_d["stride"],
-        padding=[one_d["padding"]],
+        padding=one_d["padding"] if xs.ndim == 2 else [one_d["padding"]],
         output_padding=one_d["output_padding"],
         dilation=one_d["dilation"],
     )[0]
-    return int(np.argmax(ones))
+    best = np.argwhere(ones == ones.max())
+    middle = np.array(ones.shape) // 2
+    pick = best[np.argmin(np.abs(best - middle).sum(axis=1))]
+    return int(pick[0]) if ones.ndim == 1 else tuple(int(v) for v in pick)
 
 
 def _symbols(shape: tuple[int, ...], tag: str, base: int) -> np.ndarray:
@@ -256,15 +314,32 @@ def _expressions(spec: ConvTransposeSpec, names: Mapping[str, str], base: int) -
         if not chosen or not taps[n] <= seen or len(chosen) < 4:
             chosen.append(n)
             seen |= taps[n]
+    if flat.size <= 8:  # a small output is shown whole
+        chosen = list(range(flat.size))
+    if not chosen:  # no tap reaches the output (the padding crops every one)
+        return (
+            "\n\\subsection{Output elements in symbols}\n\n"
+            "Every output element is \\(0\\): each tap of every input lands in the cropped padding.\n"
+        )
     chosen.sort()
     lines = []
     for n in chosen:
         idx = ",".join(str(int(v) + base) for v in np.unravel_index(n, exprs.shape))
-        lines.append(f"{names['y']}_{{{idx}}} &= {_latex(flat[n], names)}")
+        terms = [_latex(t, names) for t in sympy.Add.make_args(flat[n])]
+        per_line = 6 if spec.ndim == 1 else 4  # long sums continue on the next line
+        chunks = [" + ".join(terms[i : i + per_line]) for i in range(0, len(terms), per_line)]
+        lhs = f"{names['y']}_{{{idx}}} &= "
+        lines.append(lhs + " \\\\\n&\\quad + ".join(chunks))
     return (
         "\n\\subsection{Output elements in symbols}\n\n"
-        "Some output elements in terms of the input and weight symbols (subscripts: channel(s), then "
-        "position), as SymPy computes them: those with the most terms.\n"
+        + ("Every output element" if flat.size <= 8 else "Some output elements")
+        + " in terms of the input and weight symbols (subscripts: channel(s), then position), as SymPy "
+        + (
+            "computes them.\n"
+            if flat.size <= 8
+            else "computes them: those with the most terms"
+            + (", which together use every weight.\n" if len(seen) == ws.size else ".\n")
+        )
         + environment("align*", join(" \\\\\n", lines), mode="display")
         + "\n"
     )
@@ -419,17 +494,30 @@ def proof_document(
 
     xs, ws, slice_note = _slice(spec, xa, w, 8)
     last = spec.ndim - 1
-    one_d = dict(
-        stride=spec.stride[last],
-        padding=spec.padding[last],
-        output_padding=spec.output_padding[last],
-        dilation=spec.dilation[last],
-        index_base=index_base,
-        symbol_names=symbol_names,
+    one_d = (
+        dict(
+            stride=spec.stride,
+            padding=spec.padding,
+            output_padding=spec.output_padding,
+            dilation=spec.dilation,
+            index_base=index_base,
+            symbol_names=symbol_names,
+        )
+        if spec.ndim == 2
+        else dict(
+            stride=spec.stride[last],
+            padding=spec.padding[last],
+            output_padding=spec.output_padding[last],
+            dilation=spec.dilation[last],
+            index_base=index_base,
+            symbol_names=symbol_names,
+        )
     )
     P_l, P_r = spec.flipped_pads[last]
     n_rows, n_cols = C.shape
     zero = "0" if n_cols <= 8 else "cdot"
+    window = _window(C, max_rows, max_cols)
+    product_window = _window(C, max_cols, min(max_rows, 8))  # Cᵀ: outputs down, inputs across
     instance = _template("instance.tex").substitute(
         params_table=_params_table(spec),
         lengths=_lengths(spec),
@@ -441,11 +529,24 @@ def proof_document(
         x_tex=_grids(xa, names["x"], 1, max_cols),
         matrix_shape=f"{n_rows} \\times {n_cols}",
         matrix_elided=(
-            ", shown by its first and last rows and columns" if n_rows > max_rows or n_cols > max_cols else ""
+            ""
+            if window is None
+            else ", shown around the output with the most inputs: the outputs (columns) labelled on top "
+            "and every input (row) that reaches them"
         ),
-        matrix_tex=matrix(C, max_rows=max_rows, max_cols=max_cols, zero=zero),
-        sparsity=sparsity_picture(spec, index_base=index_base, symbol_names=symbol_names),
-        sparsity_elided=(" (first and last rows and columns)" if n_rows > 24 or n_cols > 24 else ""),
+        matrix_tex=(
+            matrix(C, max_rows=max_rows, max_cols=max_cols, zero=zero)
+            if window is None
+            else matrix(C, rows=window[0], cols=window[1], zero=zero, labels=True, index_base=index_base)
+        ),
+        sparsity=sparsity_picture(
+            spec if spec.ndim <= 2 else C,  # the figure model draws 1-D and 2-D; 3-D: C, uniformly shaded
+            max_rows=max(24, min(n_rows, 64)),  # the whole pattern when it fits, not two empty corners
+            max_cols=max(24, min(n_cols, 128)),
+            index_base=index_base,
+            symbol_names=symbol_names,
+        ),
+        sparsity_elided=(" (first and last rows and columns)" if n_rows > 64 or n_cols > 128 else ""),
         product=transpose_product(
             C,
             xa.reshape(-1),
@@ -454,11 +555,25 @@ def proof_document(
             max_cols=min(max_cols, 8),  # Cᵀ, x and y side by side
             zero=zero,
             symbol_names=symbol_names,
+            inputs=None if product_window is None else product_window[0],
+            outputs=None if product_window is None else product_window[1],
         ),
         slice_note=slice_note,
         scatter=scatter_picture(xs, ws, **one_d),
         flipped=flipped_picture(xs, ws, position=_busiest(xs, ws, one_d), **one_d),
-        pads_text=f"\\(P_l = {P_l}\\) zeros before and \\(P_r = {P_r}\\) after",
+        pads_text=(
+            f"\\(P_l = {P_l}\\) zeros before and \\(P_r = {P_r}\\) after"
+            if spec.ndim != 2
+            else f"\\(P_l = {_seq([a for a, _ in spec.flipped_pads])}\\) zeros before and "
+            f"\\(P_r = {_seq([b for _, b in spec.flipped_pads])}\\) after on the two axes"
+        ),
+        scatter_note=slice_note
+        + (
+            " In two dimensions the picture shows the input with one element highlighted, the copy of "
+            "the kernel it drops into the output, and the output, the sum of every copy."
+            if spec.ndim == 2
+            else ""
+        ),
         upsample=f"\\(s = {_seq(eq.upsample)}\\)",
         pads_all=f"\\(P_l = {_seq([a for a, _ in eq.pads])}\\), \\(P_r = {_seq([b for _, b in eq.pads])}\\)",
         dilation=f"\\(d = {_seq(eq.dilation)}\\)",

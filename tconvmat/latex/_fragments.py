@@ -9,6 +9,7 @@ read (from CSR), so a huge ``C`` gives a small fragment, fast.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -54,6 +55,8 @@ class _Printer(LatexPrinter):
                 rest = sympy.latex(sympy.Symbol("Q" + name[len(key) :]))
                 if rest.startswith("Q"):
                     return "{" + tex + "}" + rest[1:]
+        if _unsafe(name):  # SymPy would copy it into the TeX as is: set it as escaped text
+            return math_name(name)
         return super()._print_Symbol(expr, style=style)
 
     def _print_AppliedUndef(self, expr: Any, exp: str | None = None) -> str:
@@ -68,6 +71,17 @@ class _Printer(LatexPrinter):
         else:
             return self._print_Function(expr, exp)
         return tex if exp is None else f"{tex}^{{{exp}}}"
+
+
+def _unsafe(name: str) -> bool:
+    """A symbol name that SymPy's printer would turn into broken TeX: a special character
+    (``%&#$~^``), unbalanced braces, or a backslash not starting a command."""
+    depth = 0
+    for ch in name:
+        depth += (ch == "{") - (ch == "}")
+        if depth < 0:
+            return True
+    return bool(depth or re.search(r"[%&#$~^]|\\(?![A-Za-z])", name))
 
 
 def _latex(value: Any, names: Mapping[str, str] | None = None) -> str:
@@ -149,23 +163,60 @@ def _block(m: Any, rows: list[int], cols: list[int]) -> np.ndarray:
     return np.asarray(m)[np.ix_(rows, cols)]
 
 
+def _gaps(kept: list[int], n: int) -> list[int]:
+    """Positions in ``kept`` before which an ellipsis goes: wherever indices are skipped
+    (before the first, between two, after the last — position ``len(kept)``)."""
+    if not kept:
+        return []
+    gaps = [0] if kept[0] > 0 else []
+    gaps += [p for p in range(1, len(kept)) if kept[p] != kept[p - 1] + 1]
+    return gaps + ([len(kept)] if kept[-1] < n - 1 else [])
+
+
+def _chosen(index: Any, n: int, what: str) -> list[int]:
+    kept = sorted({int(v) for v in index})
+    if not kept or kept[0] < 0 or kept[-1] >= n:
+        raise ValueError(f"{what} must be non-empty indices in [0, {n}); got {what}={list(index)!r}")
+    return kept
+
+
 def _grid(
-    m: Any, max_rows: int, max_cols: int, zero: Zero, names: Mapping[str, str] | None
-) -> tuple[list[list[str]], list[int], int | None, list[int], int | None]:
+    m: Any,
+    max_rows: int,
+    max_cols: int,
+    zero: Zero,
+    names: Mapping[str, str] | None,
+    rows: Any = None,
+    cols: Any = None,
+) -> tuple[list[list[str]], list[str], list[str]]:
+    """The cells shown, with ellipses, and the row and column labels (``None`` entries: dots)."""
     n_rows, n_cols = _shape2(m)
-    rows, r_gap = _kept(n_rows, max_rows, "max_rows")
-    cols, c_gap = _kept(n_cols, max_cols, "max_cols")
-    block = _block(m, rows, cols)
+    if rows is None:
+        kept_rows, gap = _kept(n_rows, max_rows, "max_rows")
+        r_gaps = [] if gap is None else [gap]
+    else:
+        kept_rows = _chosen(rows, n_rows, "rows")
+        r_gaps = _gaps(kept_rows, n_rows)
+    if cols is None:
+        kept_cols, gap = _kept(n_cols, max_cols, "max_cols")
+        c_gaps = [] if gap is None else [gap]
+    else:
+        kept_cols = _chosen(cols, n_cols, "cols")
+        c_gaps = _gaps(kept_cols, n_cols)
+    block = _block(m, kept_rows, kept_cols)
     cells = [[_cell(v, zero, names) for v in row] for row in block.tolist()]
-    if c_gap is not None:
+    col_labels = [str(c) for c in kept_cols]
+    for g in reversed(c_gaps):
         for row in cells:
-            row.insert(c_gap, r"\cdots")
-    if r_gap is not None:
-        dots = [r"\vdots"] * (len(cols) + (c_gap is not None))
-        if c_gap is not None:
-            dots[c_gap] = r"\ddots"
-        cells.insert(r_gap, dots)
-    return cells, rows, r_gap, cols, c_gap
+            row.insert(g, r"\cdots")
+        col_labels.insert(g, r"\cdots")
+    row_labels = [str(r) for r in kept_rows]
+    width = len(col_labels)
+    c_dots = {g + k for k, g in enumerate(c_gaps)}  # positions of the \cdots columns after insertion
+    for g in reversed(r_gaps):
+        cells.insert(g, [r"\ddots" if c in c_dots else r"\vdots" for c in range(width)])
+        row_labels.insert(g, r"\vdots")
+    return cells, row_labels, col_labels
 
 
 def _rows_tex(cells: list[list[str]]) -> str:
@@ -182,6 +233,8 @@ def matrix(
     index_base: int = 0,
     labels: bool = False,
     symbol_names: Mapping[str, str] | None = None,
+    rows: Any = None,
+    cols: Any = None,
 ) -> Tex:
     r"""A matrix as a ``bmatrix`` (math mode), elided past ``max_rows × max_cols``.
 
@@ -203,6 +256,10 @@ def matrix(
     symbol_names : mapping, optional
         TeX for SymPy symbols by name prefix, e.g. ``{"w": r"\theta"}`` prints the
         symbol ``w_0`` as ``\theta_{0}``.
+    rows, cols : sequence of int, optional
+        The rows (columns) to show instead of the first and last: a window where the
+        matrix has something to show.  Skipped indices are marked by dots (use
+        ``labels=True`` so that the reader sees which are kept).
 
     Returns
     -------
@@ -225,24 +282,27 @@ def matrix(
     1 & 1 & \cdots & \cdot \\
     \cdot & \cdot & \cdots & 1
     \end{bmatrix}
+    >>> print(matrix(C, cols=[2, 3], labels=True))
+    \begin{array}{r|cccc}
+     & \cdots & 2 & 3 & \cdots \\ \hline
+    0 & \cdots & 1 & 0 & \cdots \\
+    1 & \cdots & 1 & 1 & \cdots
+    \end{array}
     """
     if zero not in _ZERO_TEX:
         raise ValueError(f"zero must be one of '0', 'cdot', 'blank'; got zero={zero!r}")
     if index_base not in (0, 1):
         raise ValueError(f"index_base must be 0 or 1; got index_base={index_base!r}")
-    cells, rows, r_gap, cols, c_gap = _grid(m, max_rows, max_cols, zero, symbol_names)
+    cells, row_labels, col_labels = _grid(m, max_rows, max_cols, zero, symbol_names, rows, cols)
     if not labels:
         width = len(cells[0]) if cells else 0
         if width <= _AMS_MAX_COLS:
             return environment("bmatrix", _rows_tex(cells))
         # amsmath's bmatrix takes at most 10 columns unless MaxMatrixCols is raised.
         return Tex(r"\left[" + environment("array", _rows_tex(cells), "c" * width) + r"\right]")
-    col_labels = [str(c + index_base) for c in cols]
-    if c_gap is not None:
-        col_labels.insert(c_gap, r"\cdots")
-    row_labels = [str(r + index_base) for r in rows]
-    if r_gap is not None:
-        row_labels.insert(r_gap, r"\vdots")
+    shift = {str(i): str(i + index_base) for i in range(max(_shape2(m)) + 1)} if index_base else {}
+    col_labels = [shift.get(c, c) for c in col_labels]
+    row_labels = [shift.get(r, r) for r in row_labels]
     body = [["", *col_labels]] + [[lab, *row] for lab, row in zip(row_labels, cells)]
     head, *rest = (join(" & ", row) for row in body)
     spec = "r|" + "c" * len(col_labels)
@@ -312,6 +372,8 @@ def transpose_product(
     max_cols: int = 12,
     zero: Zero = "0",
     symbol_names: Mapping[str, str] | None = None,
+    inputs: Any = None,
+    outputs: Any = None,
 ) -> Tex:
     r"""``y = Cᵀ x`` written out: the matrix ``Cᵀ`` times the vector ``x`` equals ``y``.
 
@@ -327,6 +389,11 @@ def transpose_product(
         As in :func:`matrix`.
     symbol_names : mapping, optional
         Names for ``"C"``, ``"x"``, ``"y"`` (escaped as needed).
+    inputs, outputs : sequence of int, optional
+        A window: the elements of ``x`` (rows of ``C``) and of ``y`` (columns of ``C``)
+        to show, with their indices, instead of the first and last.  With every input
+        that reaches the chosen outputs among ``inputs``, each shown ``y_j`` is the sum of
+        the shown products.
 
     Examples
     --------
@@ -373,12 +440,24 @@ def transpose_product(
         if not ok:
             raise ValueError("y must equal Cᵀ x exactly; it does not")
     lhs = f"{names['y']} = {names['C']}^{{\\top}} {names['x']}"
+    if inputs is None and outputs is None:
+        return Tex(
+            f"{lhs} = "
+            + matrix(ct, max_rows=max_rows, max_cols=max_cols, zero=zero)
+            + vector(xs, max_rows=max_cols, zero=zero)
+            + " = "
+            + vector(y, max_rows=max_rows, zero=zero)
+        )
+    n_in, n_out = _shape2(C)
+    ins = list(range(n_in)) if inputs is None else inputs
+    outs = list(range(n_out)) if outputs is None else outputs
+    col = _column(xs)
     return Tex(
         f"{lhs} = "
-        + matrix(ct, max_rows=max_rows, max_cols=max_cols, zero=zero)
-        + vector(xs, max_rows=max_cols, zero=zero)
+        + matrix(ct, rows=outs, cols=ins, zero=zero, labels=True)
+        + matrix(col, rows=ins, cols=[0], zero=zero)
         + " = "
-        + vector(y, max_rows=max_rows, zero=zero)
+        + matrix(_column(y), rows=outs, cols=[0], zero=zero)
     )
 
 

@@ -49,14 +49,17 @@ class Appendix:
                 + "}"
             )
         items.append(r"\end{enumerate}")
-        return "\n".join(items)
+        return "{\\raggedright\n" + "\n".join(items) + "\n\\par}"
 
 
 def _code(text: str) -> str:
     """A check's description in typewriter, escaped, breakable at spaces."""
     from ._builder import escape
 
-    return str(escape(text))
+    tex = str(escape(text))
+    for mark in (r"\_", "(", ",", "=", ";"):  # long calls break at these, never overrun the margin
+        tex = tex.replace(mark, mark + r"\allowbreak{}")
+    return tex
 
 
 def _standing_word(step: Step) -> str:

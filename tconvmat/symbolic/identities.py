@@ -64,6 +64,8 @@ def subpixel() -> Derivation:
     t = input_index(P.i, P.k, s, d, 0)
     q, q2 = sympy.symbols("q q'", integer=True)
     e, _f, u = sympy.symbols("e f u", **_nn)
+    u_, v_, x_, c_ = sympy.symbols("u v x c", integer=True)
+    H1, H2 = sympy.symbols("H_1 H_2", integer=True)
     # uniqueness of the phase: φ + q·s = φ' + q'·s with 0 ≤ φ, φ' < s forces q = q':
     # s·(q − q') = φ' − φ lies in (−s, s); s·e with e ≥ 1 is ≥ s, with e ≤ −1 is ≤ −s
     unique = sign_is(s * (1 + e) - (s - 1 - u), "positive") and sign_is(
@@ -104,9 +106,20 @@ def subpixel() -> Derivation:
             verify_equal(((P.k + a_) * d - P.k * d).subs(d, G * b_), (s * b_).subs(s, G * a_)),
         ),
         argued(
-            sympy.Eq(sympy.Symbol("spacing"), s / G),
-            "and no closer tap does: s | (k' − k)·d means a | (k' − k)·b, and gcd(a, b) = 1, so a | k' − k",
-            "Euclid's lemma (if a | x·b and gcd(a, b) = 1 then a | x), not checked by SymPy",
+            sympy.Eq(u_ * a_ + v_ * b_, 1),
+            "and no closer tap does.  As gcd(a, b) = 1, there are integers u, v with u·a + v·b = 1",
+            "Bézout's identity (a textbook theorem), not checked by SymPy",
+        ),
+        prove(
+            sympy.Eq(x_ - a_ * (x_ * u_ + v_ * c_), x_ * H1 + v_ * H2),
+            "if taps k and k' = k + x reach the same phase, s | x·d, i.e. x·b = a·c for an integer c; "
+            "with H_1 = 1 − u·a − v·b = 0 and H_2 = x·b − a·c = 0 this identity gives x = a·(x·u + v·c), "
+            "so s/G = a divides x: equal phases are exactly s/G taps apart (Euclid's lemma)",
+            "verify_equal of the polynomial identity, H_1 and H_2 substituted by their definitions",
+            verify_equal(
+                x_ - a_ * (x_ * u_ + v_ * c_),
+                (x_ * H1 + v_ * H2).subs({H1: 1 - u_ * a_ - v_ * b_, H2: x_ * b_ - a_ * c_}),
+            ),
         ),
     )
     return Derivation(
