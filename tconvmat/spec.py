@@ -33,6 +33,10 @@ __all__ = [
     "conv_transpose_output_length",
     "conv_transpose_spec",
     "input_index",
+    "reach",
+    "same_split",
+    "same_total_padding",
+    "zero_inserted_length",
 ]
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -114,6 +118,55 @@ def conv_transpose_output_length(
     """
     last = input_index(length - 1, kernel - 1, stride, dilation, pad_before)
     return last + 1 + output_padding - pad_after
+
+
+def reach(kernel: Any, dilation: Any) -> Any:
+    """Span of the dilated kernel less one, ``d·(K − 1)``: the input offset of the last tap.
+
+    Examples
+    --------
+    >>> reach(3, dilation=2)
+    4
+    """
+    return input_index(0, kernel - 1, 1, dilation, 0)
+
+
+def zero_inserted_length(length: Any, stride: Any) -> Any:
+    """Length ``(L − 1)·s + 1`` of a signal with ``s − 1`` zeros inserted between neighbours
+    (``0`` for an empty signal).
+
+    Examples
+    --------
+    >>> zero_inserted_length(3, stride=2), zero_inserted_length(0, stride=2)
+    (5, 0)
+    """
+    return input_index(length - 1, 0, stride, 1, 0) + 1 if length > 0 else 0
+
+
+def same_total_padding(length: Any, kernel: Any, stride: Any, dilation: Any) -> Any:
+    """Total padding of a forward convolution with ``"SAME"`` output size ``⌈L / s⌉``:
+    ``max(0, (⌈L/s⌉ − 1)·s + d·(K − 1) + 1 − L)`` (TensorFlow, ONNX ``SAME_*``, JAX).
+
+    Examples
+    --------
+    >>> same_total_padding(5, 4, stride=2, dilation=1), same_total_padding(4, 1, stride=2, dilation=1)
+    (3, 0)
+    """
+    out = -(-length // stride)
+    return max(0, input_index(out - 1, kernel - 1, stride, dilation, 0) + 1 - length)
+
+
+def same_split(total: int, *, odd_at_end: bool = True) -> tuple[int, int]:
+    """``total`` padding as ``(before, after)``: halves, the odd one at the end
+    (``(t // 2, t − t // 2)``, TF ``SAME``, ONNX ``SAME_UPPER``) or at the beginning.
+
+    Examples
+    --------
+    >>> same_split(3), same_split(3, odd_at_end=False)
+    ((1, 2), (2, 1))
+    """
+    small, large = total // 2, total - total // 2
+    return (small, large) if odd_at_end else (large, small)
 
 
 # ---------------------------------------------------------------------------
