@@ -40,3 +40,88 @@ def torch() -> ModuleType:
 @pytest.fixture(scope="session")
 def onnx() -> ModuleType:
     return oracle("onnx")
+
+
+@pytest.fixture(scope="session")
+def onnxruntime() -> ModuleType:
+    return oracle("onnxruntime")
+
+
+@pytest.fixture(scope="session")
+def mlx() -> ModuleType:
+    """``mlx.core`` (the CPU build on Linux: ``pip install "mlx[cpu]"``)."""
+    return oracle("mlx.core")
+
+
+class RuntimeWorker:
+    """One runtime in its own process (``tests/runtime_worker.py``): TensorFlow with
+    Keras on the TensorFlow backend, or JAX with Keras on the JAX backend."""
+
+    def __init__(self, kind: str, env: dict[str, str]) -> None:
+        import subprocess
+        import sys
+
+        from .runtime_worker import read_message
+
+        self.kind = kind
+        self.read_message = read_message
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.runtime_worker", kind],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, **env},
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
+        status = read_message(self.proc.stdout)
+        if status is None or status[0] != "ready":
+            self.close()
+            detail = "worker died" if status is None else status[1]
+            if REQUIRE_ORACLES:
+                pytest.fail(
+                    f"oracle {kind!r} is required (TCONVMAT_REQUIRE_ORACLES=1) but cannot run: {detail}"
+                )
+            pytest.skip(f"oracle {kind!r} not available: {detail}")
+
+    def run(self, op: str, cases: list[dict]) -> list[tuple[str, object]]:
+        from .runtime_worker import write_message
+
+        write_message(self.proc.stdin, (op, cases))
+        answer = self.read_message(self.proc.stdout)
+        if answer is None:
+            raise AssertionError(f"the {self.kind} worker died (exit {self.proc.wait()}) on {op}: {cases!r}")
+        return answer
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="session")
+def tf_worker():
+    """TensorFlow (``tf.nn``) and Keras 3 on the TensorFlow backend, in a subprocess."""
+    w = RuntimeWorker("tensorflow", {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"})
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="session")
+def jax_worker():
+    """JAX (``lax``) and Keras 3 on the JAX backend, in a subprocess."""
+    w = RuntimeWorker("jax", {"KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1", "JAX_PLATFORMS": "cpu"})
+    yield w
+    w.close()
+
+
+RUNTIME_CASES: dict[str, int] = {}
+
+
+def count_cases(runtime: str, n: int = 1) -> None:
+    """Record ``n`` parameter sets compared with ``runtime`` (reported at the end of the run)."""
+    RUNTIME_CASES[runtime] = RUNTIME_CASES.get(runtime, 0) + n
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if RUNTIME_CASES:
+        counts = ", ".join(f"{k}={v}" for k, v in sorted(RUNTIME_CASES.items()))
+        terminalreporter.write_line(f"runtime cases compared: {counts}")

@@ -499,7 +499,7 @@ def tf_problems(draw):
     K = tuple(draw(st.integers(1, 4)) for _ in range(n))
     s = tuple(draw(st.integers(1, 3)) for _ in range(n))
     d = tuple(draw(st.integers(1, 2)) for _ in range(n))
-    padding = draw(st.sampled_from(["SAME", "VALID", "explicit"]))
+    padding = draw(st.sampled_from(["SAME", "VALID", "explicit"] if n == 2 else ["SAME", "VALID"]))
     out, pads = [], []
     for La, Ka, sa, da in zip(L, K, s, d):
         k_eff = (Ka - 1) * da + 1
@@ -639,7 +639,7 @@ def test_tf_export_round_trip(params, seed):
     try:
         args = TF.to_tf(spec)
     except tcm.ConvolutionSpecError as e:
-        assert "output_padding ≥ stride" in str(e)
+        assert "output_padding ≥ stride" in str(e) or "takes 'SAME' or 'VALID' only" in str(e)
         return
     rng = np.random.default_rng(seed)
     x, w = ints(rng, (1, *spec.input_shape)), ints(rng, spec.weight_shape)

@@ -183,6 +183,11 @@ def _tf_padding(
         raise ConvolutionSpecError(
             f"padding must be 'SAME', 'VALID' or explicit pairs; got padding={padding!r}"
         )
+    if ndim != 2:
+        raise ConvolutionSpecError(
+            f"explicit padding pairs are for 2 spatial axes only (TF's conv1d_transpose and conv3d_transpose "
+            f"take 'SAME' or 'VALID': \"Expected string for argument 'padding'\"); got {ndim} axes, padding={padding!r}"
+        )
     rows = [tuple(int(v) for v in row) for row in padding]
     if len(rows) != ndim + 2 or any(len(r) != 2 for r in rows):
         raise ConvolutionSpecError(
@@ -221,7 +226,7 @@ def spec_from_tf(
     strides, dilations : int or list
         One value, one per spatial axis, or one per dimension of ``input`` (then 1 on
         batch and channels).
-    padding : "SAME", "VALID" or list of [before, after] pairs
+    padding : "SAME", "VALID" or list of [before, after] pairs (2 spatial axes only, as in TF)
     data_format : str, optional
         ``"NWC"``, ``"NHWC"``, ``"NDHWC"`` (default) or the channels-first ones.
 
@@ -417,14 +422,15 @@ def conv3d_transpose(
 def to_tf(spec: ConvTransposeSpec, *, batch: int = 1, data_format: str | None = None) -> dict[str, Any]:
     """``tf.nn.conv_transpose`` arguments (besides input and filters) equal to ``spec``.
 
-    Explicit padding pairs; ``output_shape`` carries ``output_padding``.
+    Explicit padding pairs for 2 spatial axes, ``"SAME"``/``"VALID"`` otherwise (TF's 1-D and
+    3-D kernels take nothing else); ``output_shape`` carries ``output_padding``.
 
     Raises
     ------
     ConvolutionSpecError
         For ``groups > 1`` (no groups in ``tf.nn.conv_transpose``), a non-zero
-        ``padding_mode``, or ``output_padding ≥ stride`` (TF's output_shape check
-        refuses it).
+        ``padding_mode``, ``output_padding ≥ stride`` (TF's output_shape check
+        refuses it), or 1-D/3-D crops that neither padding word gives.
 
     Examples
     --------
@@ -448,12 +454,29 @@ def to_tf(spec: ConvTransposeSpec, *, batch: int = 1, data_format: str | None = 
     fmt_name = data_format or {1: "NWC", 2: "NHWC", 3: "NDHWC"}.get(n, "")
     channels_last = _data_format(fmt_name, n)
     pads = [list(p) for p in spec.padding]
+    padding: Any
     if channels_last:
         shape = [batch, *spec.output_size, spec.out_channels]
         padding = [[0, 0], *pads, [0, 0]]
     else:
         shape = [batch, spec.out_channels, *spec.output_size]
         padding = [[0, 0], [0, 0], *pads]
+    if n != 2:  # conv1d/3d_transpose take a padding word only: the one that gives spec, if any
+        x_shape = (batch, *spec.input_size, spec.in_channels) if channels_last else (batch, *spec.input_shape)
+        f_shape = (*spec.kernel_size, spec.out_channels, spec.in_channels)
+        for word in ("VALID", "SAME"):
+            try:
+                got = spec_from_tf(x_shape, f_shape, shape, spec.stride, word, fmt_name, spec.dilation)
+            except ConvolutionSpecError:
+                continue
+            if got == spec:
+                padding = word
+                break
+        else:
+            raise ConvolutionSpecError(
+                f"tf.nn.conv{n}d_transpose takes 'SAME' or 'VALID' only, and neither crops padding={spec.padding} "
+                f"for this output size; explicit crops need 2 spatial axes (conv2d_transpose)"
+            )
     return {
         "output_shape": shape,
         "strides": list(spec.stride),
