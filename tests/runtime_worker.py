@@ -87,6 +87,10 @@ def _runner(kind: str) -> Any:
 
 
 def _keras() -> Any:
+    """A ``Conv{n}DTranspose`` layer's construction (its argument checks) and its ``call``:
+    ``ops.conv_transpose`` with the layer's standardised arguments, plus the bias
+    (``BaseConvTranspose.call``), without building weights (a built layer costs a
+    compilation per call on the JAX backend)."""
     import keras
 
     def run(c: dict[str, Any]) -> Any:
@@ -103,9 +107,20 @@ def _keras() -> Any:
             use_bias=c["bias"] is not None,
             dtype="float64",
         )
-        layer.build(c["x"].shape)
-        layer.set_weights([c["kernel"]] + ([c["bias"]] if c["bias"] is not None else []))
-        return np.asarray(layer(c["x"]))
+        y = keras.ops.conv_transpose(
+            c["x"],
+            c["kernel"],
+            strides=list(layer.strides),
+            padding=layer.padding,
+            output_padding=layer.output_padding,
+            dilation_rate=layer.dilation_rate,
+            data_format=layer.data_format,
+        )
+        y = np.asarray(y)
+        if c["bias"] is not None:
+            shape = (1,) * (n + 1) + (-1,) if layer.data_format == "channels_last" else (1, -1) + (1,) * n
+            y = y + c["bias"].reshape(shape)
+        return y
 
     return run
 

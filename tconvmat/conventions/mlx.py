@@ -21,7 +21,7 @@ than reproduces (``docs/conventions.md`` shows each):
 
 What MLX refuses (an empty output: "Spatial dimensions of input after padding cannot be
 smaller than weight spatial dimensions"; input channels not divisible by ``groups``;
-an unbatched input) tconvmat refuses too.
+``groups > 1`` in 3-D; an unbatched input) tconvmat refuses too.
 
 The trio, as in every convention module: :func:`spec_from_mlx`, :func:`to_mlx` and the
 signature function :func:`conv_transpose` (with :func:`conv_transpose1d` …
@@ -139,6 +139,11 @@ def spec_from_mlx(
         raise ConvolutionSpecError(
             f"input channels must equal weight.shape[-1] · groups = {w[-1]} · {groups} (MLX: 'The input channels "
             f"must be divisible by the number of groups'); got input shape {x}, weight shape {w}"
+        )
+    if groups != 1 and ndim == 3:
+        raise ConvolutionSpecError(
+            f"MLX has groups for 1-D and 2-D transposed convolutions only ('Can only handle groups != 1 in 1D "
+            f"or 2D convolutions'); got groups={groups} with 3 spatial axes"
         )
     if any(v < 0 for v in p):
         raise ConvolutionSpecError(
