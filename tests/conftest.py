@@ -82,14 +82,24 @@ class RuntimeWorker:
                 )
             pytest.skip(f"oracle {kind!r} not available: {detail}")
 
-    def run(self, op: str, cases: list[dict]) -> list[tuple[str, object]]:
+    def submit(self, op: str, cases: list[dict]) -> None:
+        """Send a request; the worker computes while the test does its own part."""
         from .runtime_worker import write_message
 
+        self._pending = (op, cases)
         write_message(self.proc.stdin, (op, cases))
+
+    def result(self) -> list[tuple[str, object]]:
+        """The answer to the last :meth:`submit`."""
         answer = self.read_message(self.proc.stdout)
         if answer is None:
+            op, cases = self._pending
             raise AssertionError(f"the {self.kind} worker died (exit {self.proc.wait()}) on {op}: {cases!r}")
         return answer
+
+    def run(self, op: str, cases: list[dict]) -> list[tuple[str, object]]:
+        self.submit(op, cases)
+        return self.result()
 
     def close(self) -> None:
         if self.proc.stdin:

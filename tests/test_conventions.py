@@ -1,10 +1,11 @@
 """tconvmat.conventions: every framework's convention mapped to the canonical spec, and back.
 
-Oracles: ``onnx.reference`` (required in CI) where it is correct, PyTorch (required in
-CI), JAX where installed (optional, skipped even under TCONVMAT_REQUIRE_ORACLES), and
-for TensorFlow/Keras (not installed) the published formulas re-typed here from the TF
-and Keras sources, with the transposed convolution taken as the autograd VJP of the
-forward convolution (TF's own definition), computed by PyTorch.
+Oracles here: ``onnx.reference`` (required in CI) where it is correct, PyTorch (required
+in CI), JAX where installed, and for TensorFlow/Keras the published formulas re-typed
+from the TF and Keras sources, with the transposed convolution taken as the autograd VJP
+of the forward convolution (TF's own definition), computed by PyTorch.  The runtimes
+themselves (ONNX Runtime, TensorFlow, Keras on both backends, JAX, MLX) are the oracles
+of tests/test_runtimes.py.
 """
 
 from __future__ import annotations
@@ -431,6 +432,46 @@ def test_torch_to_kwargs_round_trip(torch, params, seed):
     )
     m = getattr(torch.nn, f"ConvTranspose{spec.ndim}d")(**T.to_module_kwargs(spec), bias=False)
     assert T.from_module(m).spec(spec.input_shape) == spec
+
+
+@given(
+    params=conv_params(ndim=(1, 2, 3), transposed=False, asymmetric=False),
+    same=st.booleans(),
+    seed=SEEDS,
+)
+def test_torch_conv_round_trip(torch, params, same, seed):
+    """to_torch of a forward spec gives F.conv*d's arguments, padding='same' included
+    (an even d·(K − 1) pads the odd one at the end, as PyTorch does), and back."""
+    kw = {k: v for k, v in params.items() if k not in ("weight_shape", "input_shape", "output_padding")}
+    kw["padding_mode"] = "zeros"
+    if same:
+        kw.update(padding="same", stride=1)
+    try:
+        spec = tcm.conv_spec(params["weight_shape"], params["input_shape"], **kw)
+    except tcm.ConvolutionSpecError:
+        assume(False)
+    args = T.to_torch(spec)
+    assert T.spec_from_torch((1, *spec.input_shape), spec.weight_shape, transposed=False, **args) == spec
+    rng = np.random.default_rng(seed)
+    x, w = ints(rng, (1, *spec.input_shape)), ints(rng, spec.weight_shape)
+    f = getattr(torch.nn.functional, f"conv{spec.ndim}d")
+    expected = f(torch.from_numpy(x), torch.from_numpy(w), **args).numpy()
+    np.testing.assert_array_equal(T.conv(x, w, **args), expected)
+    np.testing.assert_array_equal(
+        tcm.conv(x, w, stride=spec.stride, padding=spec.padding, dilation=spec.dilation, groups=spec.groups),
+        expected,
+    )
+
+
+def test_torch_to_torch_same_padding():
+    """The issue's example: F.conv1d(padding='same') computes this spec, so to_torch gives it."""
+    spec = tcm.conv_spec((1, 1, 2), (1, 5), padding="same")
+    assert spec.padding == ((0, 1),)
+    assert T.to_torch(spec) == {"stride": (1,), "padding": "same", "dilation": (1,), "groups": 1}
+    with pytest.raises(tcm.ConvolutionSpecError, match="cannot express asymmetric padding"):
+        T.to_torch(tcm.conv_spec((1, 1, 2), (1, 5), padding=((1, 0),)))
+    with pytest.raises(tcm.ConvolutionSpecError, match="a Conv\\*d module argument: to_module_kwargs"):
+        T.to_torch(tcm.conv_spec((1, 1, 3), (1, 5), padding=1, padding_mode="reflect"))
 
 
 def test_torch_to_kwargs_errors():

@@ -3,7 +3,9 @@ JAX and MLX against ``tconvmat.conventions``.
 
 Each property draws ``BATCH`` random parameter sets per example and sends them to the
 runtime in one call (one ONNX model with ``BATCH`` nodes, one request to a worker
-process), so the thorough profile (400 examples) compares 2,000 cases per property.
+process), so the thorough profile (400 examples) compares 2,000 cases per property
+(JAX, which compiles every new shape: 3 + 2 per example over its two properties, 2,000
+in all).
 Every property checks refusal parity too: the runtime refuses exactly what tconvmat
 refuses, except for the documented cases (named in the assertions and in
 docs/conventions.md).  Data are small integers in float64 (float32 for ONNX Runtime,
@@ -370,7 +372,10 @@ def tf_cases(draw: Any) -> dict[str, Any]:
     )  # TF's CPU kernels: dilation needs stride 1 (then via the gradient)
     s = [1] * n if dilated else [draw(st.integers(1, 3)) for _ in range(n)]
     d = [draw(st.integers(1, 2)) for _ in range(n)] if dilated else [1] * n
-    padding: Any = draw(st.sampled_from(["SAME", "VALID", "explicit"]))
+    # explicit pairs: tf.nn.conv_transpose takes them in 2-D only (refused in 1-D/3-D: parity);
+    # the gradient route (dilated) pads by hand, so keep it to what conv_transpose accepts
+    words = ["SAME", "VALID", "explicit"] if n == 2 or not dilated else ["SAME", "VALID"]
+    padding: Any = draw(st.sampled_from(words))
     pairs = [[draw(st.integers(0, 2)), draw(st.integers(0, 2))] for _ in range(n)]
     out = []
     for Li, Ki, si, di, (pb, pa) in zip(L, K, s, d, pairs):
@@ -401,12 +406,14 @@ def test_tensorflow_conv_transpose(tf_worker, cases):
     plain = [c for c in cases if max(c["dilations"]) == 1]
     dilated = [c for c in cases if max(c["dilations"]) > 1]
     for op, group in (("tf", plain), ("tf_grad", dilated)):
-        for c, theirs in zip(group, tf_worker.run(op, group) if group else []):
-            args = {k: c[k] for k in ("output_shape", "strides", "padding", "data_format", "dilations")}
-            mine = ours(TF.conv_transpose, c["x"], c["filters"], **args)
-            assert_same(
-                {k: v for k, v in c.items() if k not in ("x", "filters")}, theirs, mine, f"TensorFlow ({op})"
-            )
+        if not group:
+            continue
+        tf_worker.submit(op, group)  # TF computes while tconvmat does
+        names = ("output_shape", "strides", "padding", "data_format", "dilations")
+        args = [{k: c[k] for k in names} for c in group]
+        mine = [ours(TF.conv_transpose, c["x"], c["filters"], **a) for c, a in zip(group, args)]
+        for a, theirs, m in zip(args, tf_worker.result(), mine):
+            assert_same(a, theirs, m, f"TensorFlow ({op})")
     count_cases("tensorflow", len(cases))
 
 
@@ -470,7 +477,7 @@ def keras_ours(c: dict[str, Any], backend: str) -> tuple[str, Any]:
     return ours(KE.conv_transpose, c["x"], c["kernel"], c["bias"], *args, backend=backend)
 
 
-TF_CPU_DILATION = "Current CPU implementations do not yet support dilation rates larger than 1"
+TF_CPU_DILATION = "not yet support dilation rates larger than 1"  # "Current CPU implementation(s) do(es) …"
 
 
 @given(cases=st.lists(keras_cases(), min_size=BATCH, max_size=BATCH))
@@ -478,15 +485,17 @@ def test_keras_backends(tf_worker, jax_worker, cases):
     """Both backends against their mappings; where the TF backend's CPU kernel refuses
     dilation > 1 (an implementation gap, not a rule of the layer), tconvmat computes TF's
     definition and the case is compared with the JAX backend only."""
-    tf_answers, jax_answers = tf_worker.run("keras", cases), jax_worker.run("keras", cases)
-    for c, t, j in zip(cases, tf_answers, jax_answers):
+    tf_worker.submit("keras", cases)
+    jax_worker.submit("keras", cases)  # both backends compute at once, and tconvmat meanwhile
+    mine = [(keras_ours(c, "tensorflow"), keras_ours(c, "jax")) for c in cases]
+    for c, t, j, (mine_t, mine_j) in zip(cases, tf_worker.result(), jax_worker.result(), mine):
         shown = {k: v for k, v in c.items() if k not in ("x", "kernel", "bias")} | {
             "x": c["x"].shape,
             "kernel": c["kernel"].shape,
         }
         if not (t[0] == "err" and TF_CPU_DILATION in t[1]):
-            assert_same(shown, t, keras_ours(c, "tensorflow"), "Keras (TensorFlow backend)")
-        assert_same(shown, j, keras_ours(c, "jax"), "Keras (JAX backend)")
+            assert_same(shown, t, mine_t, "Keras (TensorFlow backend)")
+        assert_same(shown, j, mine_j, "Keras (JAX backend)")
     count_cases("keras-tensorflow", len(cases))
     count_cases("keras-jax", len(cases))
 
@@ -565,10 +574,11 @@ def jax_transpose_cases(draw: Any) -> dict[str, Any]:
     }
 
 
-@given(cases=st.lists(jax_transpose_cases(), min_size=BATCH, max_size=BATCH))
+@given(cases=st.lists(jax_transpose_cases(), min_size=3, max_size=3))
 def test_jax_conv_transpose(jax_worker, cases):
-    for c, theirs in zip(cases, jax_worker.run("jax_transpose", cases)):
-        mine = ours(J.conv_transpose, **c)
+    jax_worker.submit("jax_transpose", cases)
+    mine_all = [ours(J.conv_transpose, **c) for c in cases]
+    for c, theirs, mine in zip(cases, jax_worker.result(), mine_all):
         if theirs[0] == "ok" and mine[0] == "ok":
             assert mine[1].dtype == theirs[1].dtype
         assert_same({k: v for k, v in c.items() if k not in ("lhs", "rhs")}, theirs, mine, "JAX")
@@ -603,10 +613,11 @@ def jax_general_cases(draw: Any) -> dict[str, Any]:
     }
 
 
-@given(cases=st.lists(jax_general_cases(), min_size=BATCH, max_size=BATCH))
+@given(cases=st.lists(jax_general_cases(), min_size=2, max_size=2))
 def test_jax_conv_general_dilated(jax_worker, cases):
-    for c, theirs in zip(cases, jax_worker.run("jax_general", cases)):
-        mine = ours(J.conv_general_dilated, **c)
+    jax_worker.submit("jax_general", cases)
+    mine_all = [ours(J.conv_general_dilated, **c) for c in cases]
+    for c, theirs, mine in zip(cases, jax_worker.result(), mine_all):
         assert_same(
             {k: v for k, v in c.items() if k not in ("lhs", "rhs")}
             | {"lhs": c["lhs"].shape, "rhs": c["rhs"].shape},
