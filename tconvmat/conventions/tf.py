@@ -18,7 +18,9 @@ output is not the input's size: so does tconvmat.  Filters are ``[*k, out, in]``
 (for ``conv_transpose``), i.e. the forward convolution's ``[*k, in_fwd, out_fwd]``;
 no flip, so ``W_torch = filters.transpose(n+1, n, 0, …, n−1)``.
 
-The TensorFlow CPU kernels refuse ``dilations > 1`` ("Current CPU implementations do
+The TensorFlow CPU kernels refuse channels-first layouts ("Conv2DCustomBackpropInputOp only
+supports NHWC"); tconvmat computes them (the channels-last answer, transposed).  They also
+refuse ``dilations > 1`` ("Current CPU implementations do
 not yet support dilation rates larger than 1"); the definition holds for them all the same
 (TF's GPU kernels and the gradient of ``tf.nn.convolution`` compute it), so tconvmat
 computes it: the tests check those cases against TF's own ``GradientTape`` gradient of
