@@ -420,7 +420,7 @@ def test_torch_from_module_subclass_and_rejects(torch):
 
 
 @given(params=conv_params(ndim=(1, 2, 3), asymmetric=False), seed=SEEDS)
-def test_torch_to_kwargs_round_trip(torch, params, seed):
+def test_torch_to_torch_round_trip(torch, params, seed):
     spec = tcm.conv_transpose_spec(**params)
     kw = T.to_torch(spec)
     assert tcm.conv_transpose_spec(spec.weight_shape, spec.input_shape, **kw) == spec
@@ -474,7 +474,7 @@ def test_torch_to_torch_same_padding():
         T.to_torch(tcm.conv_spec((1, 1, 3), (1, 5), padding=1, padding_mode="reflect"))
 
 
-def test_torch_to_kwargs_errors():
+def test_torch_to_torch_errors():
     with pytest.raises(
         tcm.ConvolutionSpecError,
         match=r"cannot express asymmetric padding .*got padding=\(\(0, 0\), \(1, 2\)\) \(axis 1\)",

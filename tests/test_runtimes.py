@@ -51,8 +51,26 @@ def ours(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
         return "err", str(e)
 
 
+RUNTIME_KEYS = {
+    "ONNX Runtime": "onnxruntime",
+    "TensorFlow (tf)": "tensorflow",
+    "TensorFlow (tf_grad)": "tensorflow",
+    "Keras (TensorFlow backend)": "keras-tensorflow",
+    "Keras (JAX backend)": "keras-jax",
+    "JAX": "jax",
+    "MLX": "mlx",
+}
+
+
 def assert_same(case: Any, theirs: tuple[str, Any], mine: tuple[str, Any], runtime: str) -> None:
-    """Both refuse, or both compute the same array (shape, and values exactly)."""
+    """Both refuse, or both compute the same array (shape, and values exactly).
+
+    A runtime whose process aborted on the case (XLA's CPU compiler does, on a few
+    convolutions: docs/howto-graph-rewrite.md) has no answer: counted, not compared."""
+    if theirs[0] == "crash":
+        count_cases(f"{RUNTIME_KEYS[runtime]}: the runtime's process aborted, not compared")
+        return
+    count_cases(RUNTIME_KEYS[runtime])
     (t_kind, t_val), (m_kind, m_val) = theirs, mine
     if t_kind == "err" or m_kind == "err":
         assert t_kind == m_kind, (
@@ -173,7 +191,6 @@ def test_onnxruntime_conv_transpose(onnxruntime, cases):
         assert_same(
             c["attrs"], theirs, ours(O.conv_transpose, c["X"], c["W"], c["B"], **c["attrs"]), "ONNX Runtime"
         )
-    count_cases("onnxruntime", len(cases))
 
 
 @given(cases=st.lists(onnx_conv_cases(), min_size=BATCH, max_size=BATCH))
@@ -181,10 +198,8 @@ def test_onnxruntime_conv(onnxruntime, cases):
     for c, theirs in zip(cases, ort_run(onnxruntime, "Conv", cases)):
         if theirs[0] == "err" and ORT_SAME_DILATION in theirs[1]:
             count_cases("onnxruntime Conv: SAME with dilation refused by ORT, not compared")
-            count_cases("onnxruntime", -1)
             continue  # ONNX Runtime's gap, not a rule of the operator: test_onnxruntime_conv_same_dilation
         assert_same(c["attrs"], theirs, ours(O.conv, c["X"], c["W"], c["B"], **c["attrs"]), "ONNX Runtime")
-    count_cases("onnxruntime", len(cases))
 
 
 ORT_SAME_DILATION = "Dilation not supported for AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER"
@@ -420,7 +435,6 @@ def test_tensorflow_conv_transpose(tf_worker, cases):
         mine = [ours(TF.conv_transpose, c["x"], c["filters"], **a) for c, a in zip(group, args)]
         for a, theirs, m in zip(args, tf_worker.result(), mine):
             assert_same(a, theirs, m, f"TensorFlow ({op})")
-    count_cases("tensorflow", len(cases))
 
 
 def test_tensorflow_cpu_refuses_dilation(tf_worker):
@@ -515,12 +529,9 @@ def test_keras_backends(tf_worker, jax_worker, cases):
         }
         if t[0] == "err" and TF_CPU_DILATION in t[1]:
             count_cases("keras-tensorflow: CPU dilation gap, compared with the JAX backend only")
-            count_cases("keras-tensorflow", -1)
         else:
             assert_same(shown, t, mine_t, "Keras (TensorFlow backend)")
         assert_same(shown, j, mine_j, "Keras (JAX backend)")
-    count_cases("keras-tensorflow", len(cases))
-    count_cases("keras-jax", len(cases))
 
 
 def test_keras_backends_differ(tf_worker, jax_worker):
@@ -605,7 +616,6 @@ def test_jax_conv_transpose(jax_worker, cases):
         if theirs[0] == "ok" and mine[0] == "ok":
             assert mine[1].dtype == theirs[1].dtype
         assert_same({k: v for k, v in c.items() if k not in ("lhs", "rhs")}, theirs, mine, "JAX")
-    count_cases("jax", len(cases))
 
 
 @st.composite
@@ -648,7 +658,6 @@ def test_jax_conv_general_dilated(jax_worker, cases):
             mine,
             "JAX",
         )
-    count_cases("jax", len(cases))
 
 
 # ---------------------------------------------------------------------------
@@ -707,10 +716,8 @@ def test_mlx_conv_transpose(mlx, cases):
         if mine[0] == "err" and theirs[0] == "ok":  # documented: MLX computes something else there
             assert any(m in mine[1] for m in MLX_DIFFERENT), (shown, mine[1])
             count_cases("mlx: documented refusals where MLX computes otherwise")
-            count_cases("mlx", -1)
             continue
         assert_same(shown, theirs, mine, "MLX")
-    count_cases("mlx", len(cases))
 
 
 def test_mlx_differences(mlx, torch):
