@@ -16,6 +16,7 @@ are derived from it in :func:`conv_output_length` and
 
 from __future__ import annotations
 
+import numbers
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ __all__ = [
     "input_index",
     "reach",
     "same_split",
+    "same_total_padding",
     "shape_arithmetic",
     "zero_inserted_length",
 ]
@@ -127,27 +129,31 @@ def conv_transpose_output_length(
 
 
 def reach(kernel: Any, dilation: Any) -> Any:
-    """Distance from the first to the last tap of a dilated kernel, ``d·(K − 1)``.
+    """Distance from the first to the last tap of a dilated kernel, ``d·(K − 1)``: the input
+    offset of the last tap.
 
     The dilated kernel covers ``reach + 1`` positions; the equivalent convolution pads
     the zero-inserted input by ``reach − p_before`` and ``reach − p_after + op``.
 
     Examples
     --------
-    >>> reach(3, 2)
+    >>> reach(3, dilation=2)
     4
     """
     return input_index(0, kernel - 1, 1, dilation, 0)
 
 
 def zero_inserted_length(length: Any, stride: Any) -> Any:
-    """Length of a signal with ``s − 1`` zeros inserted between neighbours, ``(L − 1)·s + 1``.
+    """Length ``(L − 1)·s + 1`` of a signal with ``s − 1`` zeros inserted between neighbours
+    (``0`` for an empty signal).
 
     Examples
     --------
-    >>> zero_inserted_length(2, 4)
-    5
+    >>> zero_inserted_length(3, stride=2), zero_inserted_length(0, stride=2)
+    (5, 0)
     """
+    if isinstance(length, numbers.Integral) and length <= 0:  # plain numbers; SymPy's stay symbolic
+        return 0
     return input_index(length - 1, 0, stride, 1, 0) + 1
 
 
@@ -162,16 +168,31 @@ def full_length(length: Any, kernel: Any, stride: Any, dilation: Any, output_pad
     return conv_transpose_output_length(length, kernel, stride, 0, 0, dilation, output_padding)
 
 
-def same_split(total: Any) -> tuple[Any, Any]:
-    """A total padding split as PyTorch's ``padding='same'`` (and ONNX ``SAME_UPPER``) does:
-    the smaller half before, the larger after.
+def same_total_padding(length: Any, kernel: Any, stride: Any, dilation: Any) -> Any:
+    """Total padding of a forward convolution with ``"SAME"`` output size ``⌈L / s⌉``:
+    ``max(0, (⌈L/s⌉ − 1)·s + d·(K − 1) + 1 − L)`` (TensorFlow, ONNX ``SAME_*``, JAX).
 
     Examples
     --------
-    >>> same_split(5)
-    (2, 3)
+    >>> same_total_padding(5, 4, stride=2, dilation=1), same_total_padding(4, 1, stride=2, dilation=1)
+    (3, 0)
     """
-    return total // 2, total - total // 2
+    out = -(-length // stride)
+    return max(0, input_index(out - 1, kernel - 1, stride, dilation, 0) + 1 - length)
+
+
+def same_split(total: int, *, odd_at_end: bool = True) -> tuple[int, int]:
+    """``total`` padding as ``(before, after)``: halves, the odd one at the end
+    (``(t // 2, t − t // 2)``: PyTorch's ``padding='same'``, TF ``SAME``, ONNX ``SAME_UPPER``)
+    or at the beginning (ONNX ``SAME_LOWER``).
+
+    Examples
+    --------
+    >>> same_split(3), same_split(3, odd_at_end=False)
+    ((1, 2), (2, 1))
+    """
+    small, large = total // 2, total - total // 2
+    return (small, large) if odd_at_end else (large, small)
 
 
 # ---------------------------------------------------------------------------

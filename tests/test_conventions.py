@@ -1,10 +1,11 @@
 """tconvmat.conventions: every framework's convention mapped to the canonical spec, and back.
 
-Oracles: ``onnx.reference`` (required in CI) where it is correct, PyTorch (required in
-CI), JAX where installed (optional, skipped even under TCONVMAT_REQUIRE_ORACLES), and
-for TensorFlow/Keras (not installed) the published formulas re-typed here from the TF
-and Keras sources, with the transposed convolution taken as the autograd VJP of the
-forward convolution (TF's own definition), computed by PyTorch.
+Oracles here: ``onnx.reference`` (required in CI) where it is correct, PyTorch (required
+in CI), and for TensorFlow/Keras the published formulas re-typed
+from the TF and Keras sources, with the transposed convolution taken as the autograd VJP
+of the forward convolution (TF's own definition), computed by PyTorch.  The runtimes
+themselves (ONNX Runtime, TensorFlow, Keras on both backends, JAX, MLX) are the oracles
+of tests/test_runtimes.py.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 import tconvmat as tcm
 from tconvmat.conventions import jax as J
+from tconvmat.conventions import keras as KE
 from tconvmat.conventions import onnx as O
 from tconvmat.conventions import tf as TF
 from tconvmat.conventions import torch as T
@@ -78,18 +80,23 @@ def test_onnx_conv_transpose_matches_reference(onnx, params, how, seed, bias):
     X = ints(rng, (2, *spec0.input_shape))
     W = ints(rng, spec0.weight_shape)
     B = ints(rng, (spec0.out_channels,)) if bias else None
-    attrs = O.to_attributes(spec0)
+    try:
+        attrs = O.to_onnx(spec0)
+    except tcm.ConvolutionSpecError:  # output_padding ≥ stride: ONNX refuses (test_onnx_round_trip)
+        return
     if how != "pads":
         del attrs["pads"]
         attrs["auto_pad"] = how.split("+")[-1]
         if how.startswith("output_shape"):
             attrs["output_shape"] = list(spec0.output_size)
     try:
-        spec = O.conv_transpose_spec_from_attributes(X.shape, W.shape, **attrs)
+        spec = O.spec_from_onnx(X.shape, W.shape, **attrs)
     except tcm.ConvolutionSpecError as e:
-        assert "total_padding would be negative" in str(e) or "output_padding" in str(e)
+        assert "output_padding must be smaller than strides" in str(e)
         return
     assume(_reference_handles(spec, bias))
+    if how in ("SAME_UPPER", "SAME_LOWER"):  # the reference pads zeros up to input·stride (documented)
+        assume(all(n >= L * s for n, L, s in zip(spec.output_size, spec.input_size, spec.stride)))
     ours = O.conv_transpose(X, W, B, **attrs)
     assert ours.shape == (2, *spec.output_shape)
     np.testing.assert_array_equal(ours, onnx_run(onnx, "ConvTranspose", X, W, B, **attrs))
@@ -108,7 +115,7 @@ def test_onnx_conv_matches_reference(onnx, params, how, seed):
         ints(rng, spec0.weight_shape),
         ints(rng, (spec0.out_channels,)),
     )
-    attrs = O.to_attributes(spec0)
+    attrs = O.to_onnx(spec0)
     if how != "pads":
         del attrs["pads"]
         attrs["auto_pad"] = how
@@ -153,32 +160,50 @@ def test_onnx_output_shape_without_pads_follows_spec_not_reference(onnx):
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("SAME_UPPER", [0, 1, 0, 2]), ("SAME_LOWER", [1, 0, 2, 0])])
-def test_onnx_same_with_kernel_shorter_than_stride_is_refused(onnx, mode, expected):
-    """K_eff + output_padding < stride: total_padding < 0.  The reference extends the output
-    with zeros (negative pads); tconvmat refuses, pads being crops ≥ 0 (docs/conventions.md)."""
+def test_onnx_same_with_kernel_shorter_than_stride_keeps_the_uncropped_output(onnx, mode, expected):
+    """K_eff + output_padding < stride: the target input·stride exceeds the uncropped output
+    (total_padding < 0).  onnx.reference pads zeros to reach it (at the start for SAME_UPPER);
+    tconvmat keeps the uncropped output, as ONNX Runtime and ONNX shape inference do
+    (tests/test_runtimes.py checks both)."""
     x, w = np.array([[[1.0, 2.0]]]), np.array([[[1.0]]])
     ref = onnx_run(onnx, "ConvTranspose", x, w, strides=[2], auto_pad=mode)
     np.testing.assert_array_equal(ref[0, 0], expected)
-    with pytest.raises(tcm.ConvolutionSpecError, match=rf"auto_pad='{mode}' targets .* \(4,\).* \(3,\)"):
-        O.conv_transpose(x, w, strides=[2], auto_pad=mode)
+    spec = O.spec_from_onnx(x.shape, w.shape, strides=[2], auto_pad=mode)
+    assert spec.padding == ((0, 0),) and spec.output_padding == (0,)
+    np.testing.assert_array_equal(O.conv_transpose(x, w, strides=[2], auto_pad=mode)[0, 0], [1, 0, 2])
     ok = O.conv_transpose(x, w, strides=[2], auto_pad=mode, output_padding=[1])  # K_eff + op = s
     np.testing.assert_array_equal(
         ok, onnx_run(onnx, "ConvTranspose", x, w, strides=[2], auto_pad=mode, output_padding=[1])
     )
 
 
-def test_onnx_output_shape_vs_pads(onnx):
-    """The spec ignores pads when output_shape is given; the reference uses them: refuse
-    a disagreeing pair, accept an agreeing one."""
-    ref = onnx_run(onnx, "ConvTranspose", LEARNER_X, LEARNER_W, strides=[2], output_shape=[5], pads=[2, 0])
-    np.testing.assert_array_equal(ref[0, 0], FULL[2:])  # reference: pads win
+def test_onnx_output_shape_past_the_uncropped_output_extends_with_zeros(onnx):
+    """ONNX's backend test test_convtranspose_output_shape: output_shape one past the
+    uncropped output on each axis; zeros at the end (the reference agrees, NOTSET)."""
+    X = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    W = np.ones((1, 2, 3, 3))
+    ours = O.conv_transpose(X, W, strides=[3, 2], output_shape=[10, 8])
+    full = tcm.conv_transpose(X, W, stride=(3, 2))
+    assert ours.shape == (1, 2, 10, 8)
+    np.testing.assert_array_equal(ours[..., :9, :7], full)
+    assert not ours[..., 9, :].any() and not ours[..., :, 7].any()
+    np.testing.assert_array_equal(
+        ours, onnx_run(onnx, "ConvTranspose", X, W, strides=[3, 2], output_shape=[10, 8])
+    )
     with pytest.raises(
         tcm.ConvolutionSpecError,
-        match=r"output_shape and pads disagree.*derives pads=\[1, 1\].*got pads=\[2, 0\]",
+        match=r"output_shape must be less than stride past the uncropped output \(9, 7\)",
     ):
-        O.conv_transpose(LEARNER_X, LEARNER_W, strides=[2], output_shape=[5], pads=[2, 0])
-    agree = O.conv_transpose(LEARNER_X, LEARNER_W, strides=[2], output_shape=[5], pads=[1, 1])
-    np.testing.assert_array_equal(agree[0, 0], FULL[1:-1])
+        O.conv_transpose(X, W, strides=[3, 2], output_shape=[12, 8])
+
+
+def test_onnx_output_shape_ignores_pads(onnx):
+    """The spec ignores pads when output_shape is given (ONNX Runtime too); the reference uses them."""
+    ref = onnx_run(onnx, "ConvTranspose", LEARNER_X, LEARNER_W, strides=[2], output_shape=[5], pads=[2, 0])
+    np.testing.assert_array_equal(ref[0, 0], FULL[2:])  # reference: pads win
+    ours = O.conv_transpose(LEARNER_X, LEARNER_W, strides=[2], output_shape=[5], pads=[2, 0])
+    np.testing.assert_array_equal(ours[0, 0], FULL[1:-1])  # total 2: (1, 1)
+    np.testing.assert_array_equal(ours, O.conv_transpose(LEARNER_X, LEARNER_W, strides=[2], output_shape=[5]))
 
 
 def test_onnx_group_weight_layout_reference_bug(onnx, torch):
@@ -218,33 +243,40 @@ def test_onnx_group_bias_reference_bug(onnx, torch):
     assert onnx_run(onnx, "ConvTranspose", X, W, B, group=2)[0, 1].tolist() == [4, 8, 10, 6]
 
 
-def test_onnx_output_padding_at_least_stride_reference_bug(onnx, torch):
-    """output_padding ≥ stride is allowed when < dilation; the reference fails, ours is torch's."""
+def test_onnx_output_padding_at_least_stride_is_refused(onnx, torch):
+    """output_padding ≥ stride (< dilation) is allowed in PyTorch; onnx.reference and ONNX
+    Runtime refuse it (tests/test_runtimes.py), so the ONNX convention refuses it too."""
     rng = np.random.default_rng(1)
     X, W = ints(rng, (1, 1, 3)), ints(rng, (1, 1, 3))
-    ours = O.conv_transpose(X, W, dilations=[3], output_padding=[2])
+    with pytest.raises(tcm.ConvolutionSpecError, match=r"output_padding must be smaller than strides"):
+        O.conv_transpose(X, W, dilations=[3], output_padding=[2])
+    with pytest.raises(ValueError):
+        onnx_run(onnx, "ConvTranspose", X, W, dilations=[3], output_padding=[2])
     expected = torch.nn.functional.conv_transpose1d(
         torch.from_numpy(X), torch.from_numpy(W), dilation=3, output_padding=2
     ).numpy()
-    np.testing.assert_array_equal(ours, expected)
-    with pytest.raises(ValueError):
-        onnx_run(onnx, "ConvTranspose", X, W, dilations=[3], output_padding=[2])
+    np.testing.assert_array_equal(tcm.conv_transpose(X, W, dilation=3, output_padding=2), expected)
 
 
 @given(params=conv_params(ndim=(1, 2, 3)))
 def test_onnx_round_trip(params):
     spec = tcm.conv_transpose_spec(**params)
-    attrs = O.to_attributes(spec)
-    assert O.conv_transpose_spec_from_attributes((1, *spec.input_shape), spec.weight_shape, **attrs) == spec
+    try:
+        attrs = O.to_onnx(spec)
+    except tcm.ConvolutionSpecError as e:
+        assert "refuse output_padding ≥ strides" in str(e)
+        assert any(op - pa >= s for op, (_, pa), s in zip(spec.output_padding, spec.padding, spec.stride))
+        return
+    got = O.spec_from_onnx((1, *spec.input_shape), spec.weight_shape, **attrs)
+    assert (
+        got == spec if all(op < s for op, s in zip(spec.output_padding, spec.stride)) else same_map(got, spec)
+    )
 
 
 @given(params=conv_params(ndim=(1, 2), transposed=False))
 def test_onnx_conv_round_trip(params):
     spec = tcm.conv_spec(**params)
-    assert (
-        O.conv_spec_from_attributes((1, *spec.input_shape), spec.weight_shape, **O.to_attributes(spec))
-        == spec
-    )
+    assert O.conv_spec_from_onnx((1, *spec.input_shape), spec.weight_shape, **O.to_onnx(spec)) == spec
 
 
 def test_onnx_from_node(onnx):
@@ -274,17 +306,19 @@ def test_onnx_from_node(onnx):
         ({"auto_pad": "same_upper"}, r"auto_pad must be one of .*got auto_pad='same_upper'"),
         ({"auto_pad": "VALID", "pads": [0, 0]}, r"pads cannot be used together with auto_pad='VALID'"),
         (
-            {"output_shape": [8], "strides": [2]},
-            r"output_shape must not exceed the uncropped output size \(7,\).*got output_shape=\(8,\).*\(axis 0\)",
+            {"output_shape": [9], "strides": [2]},
+            r"output_shape must be less than stride past the uncropped output \(7,\).*got output_shape=\(9,\).*\(axis 0\)",
         ),
-        ({"strides": [2], "output_shape": [4], "pads": [1, 0]}, r"output_shape and pads disagree"),
         (
             {"kernel_shape": [2]},
             r"kernel_shape must equal W.shape\[2:\]; got kernel_shape=\(2,\), W shape \(1, 1, 3\)",
         ),
         ({"pads": [1]}, r"pads must have 2 entries .*got pads=\(1,\)"),
         ({"strides": [2, 2]}, r"strides must have 1 entries .*got strides=\(2, 2\)"),
-        ({"output_padding": [2], "strides": [2]}, r"output_padding must be smaller than stride or dilation"),
+        (
+            {"output_padding": [2], "strides": [2]},
+            r"output_padding must be smaller than strides on every axis",
+        ),
     ],
 )
 def test_onnx_bad_input(kwargs, match):
@@ -301,7 +335,7 @@ def test_onnx_bad_shapes():
     with pytest.raises(tcm.ConvolutionSpecError, match=r"input channels must equal weight.shape\[0\]=2"):
         O.conv_transpose(np.ones((1, 3, 4)), np.ones((2, 1, 3)))
     with pytest.raises(tcm.ConvolutionSpecError, match="padding_mode='reflect'"):
-        O.to_attributes(tcm.conv_spec((1, 1, 3), (1, 5), padding=1, padding_mode="reflect"))
+        O.to_onnx(tcm.conv_spec((1, 1, 3), (1, 5), padding=1, padding_mode="reflect"))
 
 
 # ---------------------------------------------------------------------------
@@ -386,9 +420,9 @@ def test_torch_from_module_subclass_and_rejects(torch):
 
 
 @given(params=conv_params(ndim=(1, 2, 3), asymmetric=False), seed=SEEDS)
-def test_torch_to_kwargs_round_trip(torch, params, seed):
+def test_torch_to_torch_round_trip(torch, params, seed):
     spec = tcm.conv_transpose_spec(**params)
-    kw = T.to_kwargs(spec)
+    kw = T.to_torch(spec)
     assert tcm.conv_transpose_spec(spec.weight_shape, spec.input_shape, **kw) == spec
     rng = np.random.default_rng(seed)
     x, w = ints(rng, (1, *spec.input_shape)), ints(rng, spec.weight_shape)
@@ -400,23 +434,64 @@ def test_torch_to_kwargs_round_trip(torch, params, seed):
     assert T.from_module(m).spec(spec.input_shape) == spec
 
 
-def test_torch_to_kwargs_errors():
+@given(
+    params=conv_params(ndim=(1, 2, 3), transposed=False, asymmetric=False),
+    same=st.booleans(),
+    seed=SEEDS,
+)
+def test_torch_conv_round_trip(torch, params, same, seed):
+    """to_torch of a forward spec gives F.conv*d's arguments, padding='same' included
+    (an even d·(K − 1) pads the odd one at the end, as PyTorch does), and back."""
+    kw = {k: v for k, v in params.items() if k not in ("weight_shape", "input_shape", "output_padding")}
+    kw["padding_mode"] = "zeros"
+    if same:
+        kw.update(padding="same", stride=1)
+    try:
+        spec = tcm.conv_spec(params["weight_shape"], params["input_shape"], **kw)
+    except tcm.ConvolutionSpecError:
+        assume(False)
+    args = T.to_torch(spec)
+    assert T.spec_from_torch((1, *spec.input_shape), spec.weight_shape, transposed=False, **args) == spec
+    rng = np.random.default_rng(seed)
+    x, w = ints(rng, (1, *spec.input_shape)), ints(rng, spec.weight_shape)
+    f = getattr(torch.nn.functional, f"conv{spec.ndim}d")
+    expected = f(torch.from_numpy(x), torch.from_numpy(w), **args).numpy()
+    np.testing.assert_array_equal(T.conv(x, w, **args), expected)
+    np.testing.assert_array_equal(
+        tcm.conv(x, w, stride=spec.stride, padding=spec.padding, dilation=spec.dilation, groups=spec.groups),
+        expected,
+    )
+
+
+def test_torch_to_torch_same_padding():
+    """The issue's example: F.conv1d(padding='same') computes this spec, so to_torch gives it."""
+    spec = tcm.conv_spec((1, 1, 2), (1, 5), padding="same")
+    assert spec.padding == ((0, 1),)
+    assert T.to_torch(spec) == {"stride": (1,), "padding": "same", "dilation": (1,), "groups": 1}
+    with pytest.raises(tcm.ConvolutionSpecError, match="cannot express asymmetric padding"):
+        T.to_torch(tcm.conv_spec((1, 1, 2), (1, 5), padding=((1, 0),)))
+    with pytest.raises(tcm.ConvolutionSpecError, match="a Conv\\*d module argument: to_module_kwargs"):
+        T.to_torch(tcm.conv_spec((1, 1, 3), (1, 5), padding=1, padding_mode="reflect"))
+
+
+def test_torch_to_torch_errors():
     with pytest.raises(
         tcm.ConvolutionSpecError,
         match=r"cannot express asymmetric padding .*got padding=\(\(0, 0\), \(1, 2\)\) \(axis 1\)",
     ):
-        T.to_kwargs(tcm.conv_transpose_spec((1, 1, 3, 3), (1, 4, 4), padding=((0, 0), (1, 2))))
+        T.to_torch(tcm.conv_transpose_spec((1, 1, 3, 3), (1, 4, 4), padding=((0, 0), (1, 2))))
     with pytest.raises(
         tcm.ConvolutionSpecError, match="only padding_mode='zeros'; got padding_mode='circular'"
     ):
-        T.to_kwargs(tcm.conv_transpose_spec((1, 1, 3), (1, 4), padding=1, padding_mode="circular"))
+        T.to_torch(tcm.conv_transpose_spec((1, 1, 3), (1, 4), padding=1, padding_mode="circular"))
 
 
 def test_conventions_import_no_optional_dependency():
     code = (
         "import sys, tconvmat.conventions.torch, tconvmat.conventions.onnx, tconvmat.conventions.tf, "
-        "tconvmat.conventions.jax, tconvmat.testing; "
-        "print([m for m in ('torch', 'onnx', 'jax', 'tensorflow', 'hypothesis') if m in sys.modules])"
+        "tconvmat.conventions.jax, tconvmat.conventions.keras, tconvmat.conventions.mlx, tconvmat.testing; "
+        "print([m for m in ('torch', 'onnx', 'jax', 'tensorflow', 'keras', 'mlx', 'onnxruntime', 'hypothesis') "
+        "if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -465,7 +540,7 @@ def tf_problems(draw):
     K = tuple(draw(st.integers(1, 4)) for _ in range(n))
     s = tuple(draw(st.integers(1, 3)) for _ in range(n))
     d = tuple(draw(st.integers(1, 2)) for _ in range(n))
-    padding = draw(st.sampled_from(["SAME", "VALID", "explicit"]))
+    padding = draw(st.sampled_from(["SAME", "VALID", "explicit"] if n == 2 else ["SAME", "VALID"]))
     out, pads = [], []
     for La, Ka, sa, da in zip(L, K, s, d):
         k_eff = (Ka - 1) * da + 1
@@ -534,6 +609,12 @@ def test_keras_conv_transpose_matches_published_semantics(torch, n, data, seed):
     x = ints(rng, (1, *L, 2))
     kernel = ints(rng, (*K, 3, 2))
     bias = ints(rng, (3,))
+    if max(s) > 1 and max(d) > 1:  # the layer refuses (tests/test_runtimes.py: so does Keras)
+        with pytest.raises(
+            tcm.ConvolutionSpecError, match=r"strides > 1 cannot be combined with dilation_rate > 1"
+        ):
+            KE.conv_transpose(x, kernel, bias, s, padding, op, "channels_last", d)
+        return
     pads = []
     for Lo, Ka, sa, da, La in zip(out, K, s, d, L):
         if padding == "same":
@@ -543,17 +624,15 @@ def test_keras_conv_transpose_matches_published_semantics(torch, n, data, seed):
         pads.append(p)
         if fwd != La:  # TF refuses this output_shape; Keras with it fails too
             with pytest.raises(tcm.ConvolutionSpecError, match="output_shape does not match the input"):
-                TF.keras_conv_transpose(x, kernel, bias, s, padding, op, "channels_last", d)
+                KE.conv_transpose(x, kernel, bias, s, padding, op, "channels_last", d)
             return
-    y = TF.keras_conv_transpose(x, kernel, bias, s, padding, op, "channels_last", d)
+    y = KE.conv_transpose(x, kernel, bias, s, padding, op, "channels_last", d)
     assert y.shape == (1, *out, 3)
     w_fwd = np.ascontiguousarray(np.moveaxis(kernel, (-1, -2), (0, 1)))
     expected = tf_oracle(torch, TF.channels_last_to_first(x), w_fwd, out, s, d, pads)
     expected = expected + bias.reshape(1, 3, *(1,) * n)
     np.testing.assert_array_equal(TF.channels_last_to_first(y), expected)
-    y_cf = TF.keras_conv_transpose(
-        TF.channels_last_to_first(x), kernel, bias, s, padding, op, "channels_first", d
-    )
+    y_cf = KE.conv_transpose(TF.channels_last_to_first(x), kernel, bias, s, padding, op, "channels_first", d)
     np.testing.assert_array_equal(y_cf, expected)
 
 
@@ -568,20 +647,18 @@ def test_keras_same_stride2_off_by_one_vs_torch(torch):
         torch.from_numpy(x), torch.from_numpy(w), stride=2, padding=1, output_padding=1
     ).numpy()
     keras = TF.channels_last_to_first(
-        TF.keras_conv_transpose(
-            TF.channels_first_to_last(x), TF.filters_from_torch(w), strides=2, padding="same"
-        )
+        KE.conv_transpose(TF.channels_first_to_last(x), TF.filters_from_torch(w), strides=2, padding="same")
     )
     assert keras.shape == pt.shape == (1, 1, 8)
     np.testing.assert_array_equal(keras, full[..., 0:8])
     np.testing.assert_array_equal(pt, full[..., 1:9])
     assert not np.array_equal(keras, pt)
-    spec = TF.keras_conv_transpose_spec((1, 4, 1), (3, 1, 1), strides=2, padding="same")
+    spec = KE.spec_from_keras((1, 4, 1), (3, 1, 1), strides=2, padding="same")
     assert spec.padding == ((0, 1),) and spec.output_padding == (0,)
     with pytest.raises(
         tcm.ConvolutionSpecError, match="Keras Conv1DTranspose cannot express crops padding=\\(\\(1, 1\\),\\)"
     ):
-        TF.to_keras_args(tcm.conv_transpose_spec((1, 1, 3), (1, 4), stride=2, padding=1, output_padding=1))
+        KE.to_keras(tcm.conv_transpose_spec((1, 1, 3), (1, 4), stride=2, padding=1, output_padding=1))
 
 
 def test_tf_layouts():
@@ -601,22 +678,22 @@ def test_tf_layouts():
 def test_tf_export_round_trip(params, seed):
     spec = tcm.conv_transpose_spec(**params)
     try:
-        args = TF.to_tf_args(spec)
+        args = TF.to_tf(spec)
     except tcm.ConvolutionSpecError as e:
-        assert "output_padding ≥ stride" in str(e)
+        assert "output_padding ≥ stride" in str(e) or "takes 'SAME' or 'VALID' only" in str(e)
         return
     rng = np.random.default_rng(seed)
     x, w = ints(rng, (1, *spec.input_shape)), ints(rng, spec.weight_shape)
     x_tf = TF.channels_first_to_last(x)
-    assert TF.conv_transpose_spec_from_tf(x_tf.shape, TF.filters_from_torch(w).shape, **args) == spec
+    assert TF.spec_from_tf(x_tf.shape, TF.filters_from_torch(w).shape, **args) == spec
     y = TF.conv_transpose(x_tf, TF.filters_from_torch(w), **args)
     np.testing.assert_array_equal(TF.channels_last_to_first(y), tcm.conv_transpose(x, w, **params_kw(params)))
     try:
-        kargs = TF.to_keras_args(spec)
+        kargs = KE.to_keras(spec)
     except tcm.ConvolutionSpecError:
         return
     x_shape = (1, *spec.input_size, spec.in_channels)
-    assert same_map(TF.keras_conv_transpose_spec(x_shape, TF.filters_from_torch(w).shape, **kargs), spec)
+    assert same_map(KE.spec_from_keras(x_shape, TF.filters_from_torch(w).shape, **kargs), spec)
 
 
 def params_kw(params):
@@ -653,23 +730,16 @@ def test_tf_bad_input():
     with pytest.raises(
         tcm.ConvolutionSpecError, match=r"padding must be 'valid' or 'same'; got padding='full'"
     ):
-        TF.keras_conv_transpose(x, f, padding="full")
+        KE.conv_transpose(x, f, padding="full")
     with pytest.raises(tcm.ConvolutionSpecError, match=r"tf.nn.conv_transpose has no groups; got groups=2"):
-        TF.to_tf_args(tcm.conv_transpose_spec((2, 1, 3), (2, 4), groups=2))
+        TF.to_tf(tcm.conv_transpose_spec((2, 1, 3), (2, 4), groups=2))
 
 
 # ---------------------------------------------------------------------------
 # JAX: the definition (conv_general_dilated of the dilated input) against the spec
-# mapping, against PyTorch, and against JAX itself when installed (optional oracle)
+# mapping and against PyTorch; against JAX itself in tests/test_runtimes.py (in a worker
+# process: XLA's CPU compiler aborts the process on a few convolutions)
 # ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def jax_lax():
-    """Optional oracle: skipped without jax, also under TCONVMAT_REQUIRE_ORACLES."""
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    return jax.lax
 
 
 @st.composite
@@ -714,7 +784,7 @@ def test_jax_conv_transpose_spec_matches_definition(problem, seed):
     except tcm.ConvolutionSpecError:
         assume(False)  # empty output (JAX returns an empty array)
     try:
-        spec, to_w = J.conv_transpose_spec_from_jax(x.shape, rhs.shape, s, padding, d, dims, tk, ucp)
+        spec, to_w = J.spec_from_jax(x.shape, rhs.shape, s, padding, d, dims, tk, ucp)
     except tcm.ConvolutionSpecError as e:
         assert "reach beyond d·(K−1)" in str(e) or "output must not be empty" in str(e)
         return
@@ -732,63 +802,22 @@ def params_kw_spec(spec):
     }
 
 
-@given(problem=jax_problems(), seed=SEEDS)
-def test_jax_conv_transpose_matches_jax(jax_lax, problem, seed):
-    _, _, _, s, d, padding, ucp, tk, _, _, _ = problem
-    x, rhs, dims = jax_arrays(problem, seed)
-    try:
-        ref = np.asarray(jax_lax.conv_transpose(x, rhs, s, padding, d, dims, tk, use_consistent_padding=ucp))
-    except ValueError:  # JAX refuses padding that crops more than the input
-        ref = np.zeros(0)
-    if ref.size == 0:
-        with pytest.raises(tcm.ConvolutionSpecError):
-            J.conv_transpose(x, rhs, s, padding, d, dims, tk, ucp)
-        return
-    np.testing.assert_array_equal(J.conv_transpose(x, rhs, s, padding, d, dims, tk, ucp), ref)
-
-
 @pytest.mark.parametrize("pads", [(-3, 3), (-2, 2), (0, -2), (-1, -1), (-2, 0), (3, -4), (1, -3), (0, -3)])
 def test_jax_pads_that_crop_past_the_input(pads):
     """Output position j holds x[j − low] where it exists; JAX refuses a negative total
     length (found by Hypothesis: cropping past the end wrapped the slice) and returns an
-    empty array for length 0, which tconvmat refuses, as PyTorch does."""
+    empty array for length 0: so does tconvmat."""
     x = np.array([[[5, 7]]])
     length = 2 + pads[0] + pads[1]
-    if length <= 0:
-        rule = "must not crop more than the dilated input" if length < 0 else "input size must be positive"
-        with pytest.raises(tcm.ConvolutionSpecError, match=rule):
+    if length < 0:
+        with pytest.raises(tcm.ConvolutionSpecError, match="must not crop more than the dilated input"):
             J.conv_general_dilated(x, np.ones((1, 1, 1), int), (1,), [pads])
+        return
+    if length == 0:
+        assert J.conv_general_dilated(x, np.ones((1, 1, 1), int), (1,), [pads]).shape == (1, 1, 0)
         return
     expected = [x[0, 0, j - pads[0]] if 0 <= j - pads[0] < 2 else 0 for j in range(length)]
     assert J.conv_general_dilated(x, np.ones((1, 1, 1), int), (1,), [pads]).tolist() == [[expected]]
-
-
-@given(
-    n=st.sampled_from([1, 2]),
-    data=st.data(),
-    seed=SEEDS,
-)
-def test_jax_conv_general_dilated_matches_jax(jax_lax, n, data, seed):
-    rng = np.random.default_rng(seed)
-    g = data.draw(st.integers(1, 2))
-    L = tuple(data.draw(st.integers(1, 5)) for _ in range(n))
-    K = tuple(data.draw(st.integers(1, 3)) for _ in range(n))
-    ws = tuple(data.draw(st.integers(1, 3)) for _ in range(n))
-    ld = tuple(data.draw(st.integers(1, 3)) for _ in range(n))
-    rd = tuple(data.draw(st.integers(1, 2)) for _ in range(n))
-    if data.draw(st.booleans()):
-        padding = [(data.draw(st.integers(-1, 3)), data.draw(st.integers(-1, 3))) for _ in range(n)]
-    else:
-        padding = data.draw(st.sampled_from(["SAME", "SAME_LOWER", "VALID"]))
-        ld = (1,) * n
-    x = ints(rng, (2, 2 * g, *L))
-    w = ints(rng, (3 * g, 2, *K))
-    try:
-        ref = np.asarray(jax_lax.conv_general_dilated(x, w, ws, padding, ld, rd, feature_group_count=g))
-    except Exception:
-        assume(False)
-    assume(ref.size > 0)
-    np.testing.assert_array_equal(J.conv_general_dilated(x, w, ws, padding, ld, rd, None, g), ref)
 
 
 def test_jax_no_flip_without_transpose_kernel(torch):
@@ -831,7 +860,7 @@ def test_jax_integer_padding_pads_the_dilated_input(torch):
 @given(params=conv_params(ndim=(1, 2), max_groups=1), seed=SEEDS, tk=st.booleans())
 def test_jax_export_round_trip(params, seed, tk):
     spec = tcm.conv_transpose_spec(**params)
-    args = J.to_conv_transpose_args(spec, transpose_kernel=tk)
+    args = J.to_jax(spec, transpose_kernel=tk)
     rng = np.random.default_rng(seed)
     x, w = ints(rng, (1, *spec.input_shape)), ints(rng, spec.weight_shape)
     kw = {k: v for k, v in params_kw(params).items() if k != "padding_mode"}
@@ -839,7 +868,7 @@ def test_jax_export_round_trip(params, seed, tk):
     np.testing.assert_array_equal(
         J.conv_transpose(x, rhs, **args), tcm.conv_transpose(x, w, **params_kw(params))
     )
-    got, _ = J.conv_transpose_spec_from_jax(x.shape, rhs.shape, **args)
+    got, _ = J.spec_from_jax(x.shape, rhs.shape, **args)
     assert same_map(got, spec)
 
 
@@ -847,7 +876,7 @@ def test_jax_bad_input():
     with pytest.raises(tcm.ConvolutionSpecError, match="conv_transpose padding must be 'SAME', 'VALID' or"):
         J.conv_transpose(np.ones((1, 3, 1)), np.ones((3, 1, 1)), [2], "FULL")
     with pytest.raises(tcm.ConvolutionSpecError, match=r"the kernel's I dimension must equal lhs features"):
-        J.conv_transpose_spec_from_jax((1, 3, 2), (3, 1, 1), [2], "SAME")
+        J.spec_from_jax((1, 3, 2), (3, 1, 1), [2], "SAME")
     with pytest.raises(
         tcm.ConvolutionSpecError, match=r"dimension_numbers spec 'NCC' must have 3 distinct letters"
     ):
@@ -863,9 +892,9 @@ def test_jax_bad_input():
     with pytest.raises(tcm.ConvolutionSpecError, match="string padding is not implemented with lhs_dilation"):
         J.conv_general_dilated(np.ones((1, 1, 3)), np.ones((1, 1, 2)), [1], "SAME", lhs_dilation=[2])
     with pytest.raises(tcm.ConvolutionSpecError, match=r"lax.conv_transpose has no groups; got groups=2"):
-        J.to_conv_transpose_args(tcm.conv_transpose_spec((2, 1, 3), (2, 4), groups=2))
+        J.to_jax(tcm.conv_transpose_spec((2, 1, 3), (2, 4), groups=2))
     with pytest.raises(tcm.ConvolutionSpecError, match=r"reach beyond d·\(K−1\)=2 \(at the start\)"):
-        J.conv_transpose_spec_from_jax((1, 3, 1), (3, 1, 1), [1], [(3, 0)])
+        J.spec_from_jax((1, 3, 1), (3, 1, 1), [1], [(3, 0)])
 
 
 # ---------------------------------------------------------------------------
@@ -901,4 +930,4 @@ def test_keras_refusal_speaks_of_the_layer_not_of_output_shape():
     with pytest.raises(
         tcm.ConvolutionSpecError, match=rule + r": padding='same', output_padding=0 give output size \(6,\)"
     ):
-        TF.keras_conv_transpose_spec((1, 4, 1), (4, 1, 1), strides=2, padding="same", output_padding=0)
+        KE.spec_from_keras((1, 4, 1), (4, 1, 1), strides=2, padding="same", output_padding=0)

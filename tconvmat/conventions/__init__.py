@@ -1,24 +1,28 @@
 """Every framework's transposed-convolution convention, mapped to tconvmat's canonical spec.
 
 One module per convention, each mirroring the real signature with NumPy in and out and
-converting to and from :class:`tconvmat.ConvTransposeSpec` / :class:`tconvmat.ConvSpec`:
+converting to and from :class:`tconvmat.ConvTransposeSpec` / :class:`tconvmat.ConvSpec`,
+with the same trio everywhere: ``spec_from_<framework>(...)``, ``to_<framework>(spec)``
+and the framework-signature function(s):
 
 ``tconvmat.conventions.torch``
-    ``from_module(module)`` for ``torch.nn.ConvTranspose{1,2,3}d`` / ``Conv{1,2,3}d``
-    (torch is never imported), ``to_kwargs(spec)``, ``to_module_kwargs(spec)``.
+    ``spec_from_torch``, ``to_torch``, ``conv_transpose`` / ``conv`` (``F.conv_transpose*d`` /
+    ``F.conv*d``); ``from_module(module)`` reads a module (torch is never imported).
 ``tconvmat.conventions.onnx``
-    ``conv_transpose(X, W, B=None, *, auto_pad=…, …)``, ``conv(…)``, ``from_node(node)``,
-    ``to_attributes(spec)``.
+    ``spec_from_onnx`` (``conv_spec_from_onnx`` for ``Conv``), ``to_onnx``,
+    ``conv_transpose(X, W, B=None, *, auto_pad=…, …)`` / ``conv(…)``; ``from_node(node)``.
 ``tconvmat.conventions.tf``
-    ``conv2d_transpose(input, filters, output_shape, strides, padding="SAME",
-    data_format="NHWC", dilations=None)``, ``conv_transpose(…)``, Keras
-    ``keras_conv_transpose(…)``, layout converters, ``to_tf_args``, ``to_keras_args``.
+    ``spec_from_tf``, ``to_tf``, ``conv_transpose`` / ``conv{1,2,3}d_transpose``; layout converters.
+``tconvmat.conventions.keras``
+    ``spec_from_keras``, ``to_keras``, ``conv_transpose`` (a ``Conv*DTranspose`` call), each
+    with ``backend="tensorflow"`` or ``"jax"``.
 ``tconvmat.conventions.jax``
-    ``conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None,
-    dimension_numbers=None, transpose_kernel=False)``, ``conv_general_dilated(…)``,
-    ``to_conv_transpose_args``.
+    ``spec_from_jax``, ``to_jax``, ``conv_transpose`` / ``conv_general_dilated`` (``lax``).
+``tconvmat.conventions.mlx``
+    ``spec_from_mlx``, ``to_mlx``, ``conv_transpose`` / ``conv_transpose{1,2,3}d``.
 
-None of them imports its framework; see ``docs/conventions.md`` for the conversion table.
+None of them imports its framework; see ``docs/conventions.md`` for the conversion table
+and the cases where the runtimes disagree.
 
 Examples
 --------
@@ -28,6 +32,6 @@ Examples
 array([[[1., 2., 1., 1.]]])
 """
 
-from . import jax, onnx, tf, torch
+from . import jax, keras, mlx, onnx, tf, torch
 
-__all__ = ["jax", "onnx", "tf", "torch"]
+__all__ = ["jax", "keras", "mlx", "onnx", "tf", "torch"]

@@ -31,8 +31,15 @@ Default ``dimension_numbers``: ``conv_general_dilated`` uses ``('NCH…', 'OIH�
 ``'NC'``, ``'NHC'``, ``'NHWDC'`` for other ranks).  Spatial axes are matched by
 letter and ordered as in the kernel's spec string.
 
-JAX is an optional oracle: the tests compare against it when it is installed and
-skip otherwise, also in CI.
+Where JAX returns an empty array (a window longer than the padded input, a zero
+batch, zero output features), :func:`conv_general_dilated` and :func:`conv_transpose`
+return the same empty array (shape and dtype); where JAX refuses (padding that crops
+more than the whole dilated input), they raise :class:`~tconvmat.ConvolutionSpecError`.
+:func:`spec_from_jax` refuses an empty result: a spec has a non-empty output.
+
+The trio, as in every convention module: :func:`spec_from_jax` (``lax.conv_transpose``
+arguments → spec and weight map), :func:`to_jax` (spec → arguments) and the
+signature functions :func:`conv_transpose` / :func:`conv_general_dilated`.
 """
 
 from __future__ import annotations
@@ -45,16 +52,25 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..ops import conv
 from ..padding import pad
-from ..spec import ConvolutionSpecError, ConvTransposeSpec, conv_transpose_spec, input_index
+from ..spec import (
+    ConvolutionSpecError,
+    ConvTransposeSpec,
+    conv_output_length,
+    conv_transpose_spec,
+    reach,
+    same_split,
+    same_total_padding,
+    zero_inserted_length,
+)
 from ._common import fmt, ints
 
 __all__ = [
     "conv_general_dilated",
     "conv_transpose",
     "conv_transpose_pads",
-    "conv_transpose_spec_from_jax",
     "dimension_permutations",
-    "to_conv_transpose_args",
+    "spec_from_jax",
+    "to_jax",
 ]
 
 Pairs = tuple[tuple[int, int], ...]
@@ -122,15 +138,33 @@ def _dilate_and_pad(x: NDArray[Any], dilation: Sequence[int], pads: Pairs) -> ND
     """Zero-insert (``d − 1`` zeros between neighbours) then pad; negative pads crop."""
     n = len(dilation)
     lead = x.ndim - n
-    size = tuple(max((L - 1) * d + 1, 0) for L, d in zip(x.shape[lead:], dilation))
+    size = tuple(zero_inserted_length(L, d) for L, d in zip(x.shape[lead:], dilation))
     u = np.zeros(x.shape[:lead] + size, dtype=x.dtype)
     u[(Ellipsis, *(slice(None, None, d) for d in dilation))] = x
-    if any(L + b + a < 0 for L, (b, a) in zip(size, pads)):  # JAX refuses these too
-        raise ConvolutionSpecError(
-            f"padding must not crop more than the dilated input's size on any axis; "
-            f"got padding={tuple(pads)} for dilated input size {size}"
-        )
     return pad(u, tuple(pads), "zeros")
+
+
+def _out_spatial(
+    size: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    pads: Pairs,
+    lhs_dilation: Sequence[int],
+    rhs_dilation: Sequence[int],
+) -> tuple[int, ...]:
+    """JAX's ``conv_shape_tuple``: refuse a negative padded length, else
+    ``max(0, ⌊(padded − d·(K − 1) − 1) / s⌋ + 1)`` (0 when the window does not fit)."""
+    padded = tuple(zero_inserted_length(L, ld) + lo + hi for L, ld, (lo, hi) in zip(size, lhs_dilation, pads))
+    if any(n < 0 for n in padded):
+        raise ConvolutionSpecError(
+            f"padding must not crop more than the dilated input's size on any axis (JAX: 'Negative padding "
+            f"is larger than the size of the corresponding dimension'); got padding={tuple(pads)} for "
+            f"dilated input size {tuple(zero_inserted_length(L, ld) for L, ld in zip(size, lhs_dilation))}"
+        )
+    return tuple(
+        max(0, conv_output_length(n, K, s, 0, 0, d))
+        for n, K, s, d in zip(padded, kernel, strides, rhs_dilation)
+    )
 
 
 def _string_pads(
@@ -143,13 +177,10 @@ def _string_pads(
         raise ConvolutionSpecError(
             f"padding must be 'SAME', 'SAME_LOWER', 'VALID' or (low, high) pairs; got padding={padding!r}"
         )
-    pairs = []
-    for L, K, s, d in zip(size, kernel, strides, dilation):
-        out = -(-L // s)
-        total = max(0, input_index(out - 1, K - 1, s, d, 0) + 1 - L)
-        small, large = total // 2, total - total // 2
-        pairs.append((small, large) if padding == "SAME" else (large, small))
-    return tuple(pairs)
+    return tuple(
+        same_split(same_total_padding(L, K, s, d), odd_at_end=padding == "SAME")
+        for L, K, s, d in zip(size, kernel, strides, dilation)
+    )
 
 
 def _pairs(padding: Any, n: int) -> Pairs:
@@ -186,6 +217,11 @@ def conv_general_dilated(
 
     >>> conv_general_dilated(np.ones((1, 1, 2)), np.ones((1, 1, 3)), [1], [(2, 2)], lhs_dilation=[2])
     array([[[1., 1., 2., 1., 1.]]])
+
+    A window longer than the padded input: JAX's empty array.
+
+    >>> conv_general_dilated(np.ones((1, 1, 2)), np.ones((1, 1, 3)), [1], "VALID").shape
+    (1, 1, 0)
     """
     x, w = np.asarray(lhs), np.asarray(rhs)
     if x.ndim != w.ndim or x.ndim < 3:
@@ -207,8 +243,19 @@ def conv_general_dilated(
         pads = _string_pads(padding, xs.shape[2:], ws.shape[2:], strides, rdil)
     else:
         pads = _pairs(padding, n)
+    g = feature_group_count
+    if g <= 0 or xs.shape[1] != ws.shape[1] * g or ws.shape[0] % g:
+        raise ConvolutionSpecError(
+            f"lhs features must equal rhs input features × feature_group_count and rhs output features be "
+            f"divisible by it (as in JAX); got lhs features {xs.shape[1]}, rhs shape (O, I, …) "
+            f"{ws.shape}, feature_group_count={g}"
+        )
+    out = _out_spatial(xs.shape[2:], ws.shape[2:], strides, pads, ldil, rdil)
+    shape = (xs.shape[0], ws.shape[0], *out)
+    if 0 in shape or xs.shape[1] == 0:  # JAX's empty (or all-zero, no input features) result
+        return np.transpose(np.zeros(shape, dtype=np.result_type(xs, ws)), np.argsort(op))
     u = _dilate_and_pad(xs, ldil, pads)
-    y = conv(u, ws, stride=strides, dilation=rdil, groups=feature_group_count)
+    y = conv(u, ws, stride=strides, dilation=rdil, groups=g)
     return np.transpose(y, np.argsort(op))
 
 
@@ -234,7 +281,7 @@ def conv_transpose_pads(
     n = len(kernel)
     dil = ints(rhs_dilation, "rhs_dilation", n, default=1, broadcast=False)
     strides = ints(strides, "strides", n, broadcast=False)
-    k_eff = [input_index(0, K - 1, 1, d, 0) + 1 for K, d in zip(kernel, dil)]
+    k_eff = [reach(K, d) + 1 for K, d in zip(kernel, dil)]
     if isinstance(padding, str):
         if padding not in ("SAME", "VALID"):
             raise ConvolutionSpecError(
@@ -321,7 +368,7 @@ def conv_transpose(
     return conv_general_dilated(x, w, (1,) * n, pads, strides_t, rhs_dilation, dn)
 
 
-def conv_transpose_spec_from_jax(
+def spec_from_jax(
     lhs_shape: Sequence[int],
     rhs_shape: Sequence[int],
     strides: Sequence[int],
@@ -346,12 +393,12 @@ def conv_transpose_spec_from_jax(
     ------
     ConvolutionSpecError
         When the pads exceed ``d·(K − 1)`` at the start (that would be a negative
-        crop), or ``output_padding`` would reach ``max(stride, dilation)``: no
-        canonical spec (the function :func:`conv_transpose` still computes it).
+        crop), ``output_padding`` would reach ``max(stride, dilation)``, or the result
+        is empty: no canonical spec (the function :func:`conv_transpose` still computes it).
 
     Examples
     --------
-    >>> spec, to_w = conv_transpose_spec_from_jax((1, 4, 1), (3, 1, 1), [2], "SAME")
+    >>> spec, to_w = spec_from_jax((1, 4, 1), (3, 1, 1), [2], "SAME")
     >>> spec.padding, spec.output_padding, spec.output_size
     (((0, 1),), (0,), (8,))
     """
@@ -373,15 +420,15 @@ def conv_transpose_spec_from_jax(
     pads = conv_transpose_pads(kernel, strides_t, padding, dil, use_consistent_padding)
     crops, ops = [], []
     for axis, ((pl, pr), K, d, s) in enumerate(zip(pads, kernel, dil, strides_t)):
-        reach = input_index(0, K - 1, 1, d, 0)  # d·(K − 1)
-        extra = max(pr - reach, 0)
-        if pl > reach or extra >= max(s, d):
+        r = reach(K, d)
+        extra = max(pr - r, 0)
+        if pl > r or extra >= max(s, d):
             raise ConvolutionSpecError(
-                f"pads of the dilated input {pads} reach beyond d·(K−1)={reach} "
-                f"({'at the start' if pl > reach else 'at the end by ≥ max(stride, dilation)'}): "
+                f"pads of the dilated input {pads} reach beyond d·(K−1)={r} "
+                f"({'at the start' if pl > r else 'at the end by ≥ max(stride, dilation)'}): "
                 f"not a transposed convolution with crops ≥ 0 and output_padding < max(stride, dilation) (axis {axis})"
             )
-        crops.append((reach - pl, reach - pr + extra))
+        crops.append((r - pl, r - pr + extra))
         ops.append(extra)
     spec = conv_transpose_spec(
         (c_in, c_out, *kernel),
@@ -402,7 +449,7 @@ def conv_transpose_spec_from_jax(
     return spec, to_torch_weight
 
 
-def to_conv_transpose_args(spec: ConvTransposeSpec, *, transpose_kernel: bool = True) -> dict[str, Any]:
+def to_jax(spec: ConvTransposeSpec, *, transpose_kernel: bool = True) -> dict[str, Any]:
     """``lax.conv_transpose`` arguments equal to ``spec`` (explicit pads of the dilated
     input), with ``dimension_numbers`` ``('NC…', 'OI…', 'NC…')``; pass the PyTorch
     weight as ``rhs`` when ``transpose_kernel=True`` (the default), or
@@ -418,7 +465,7 @@ def to_conv_transpose_args(spec: ConvTransposeSpec, *, transpose_kernel: bool = 
     Examples
     --------
     >>> from tconvmat import conv_transpose_spec
-    >>> to_conv_transpose_args(conv_transpose_spec((1, 1, 3), (1, 4), stride=2, padding=1, output_padding=1))
+    >>> to_jax(conv_transpose_spec((1, 1, 3), (1, 4), stride=2, padding=1, output_padding=1))
     {'strides': (2,), 'padding': ((1, 2),), 'rhs_dilation': (1,), 'dimension_numbers': ('NCH', 'OIH', 'NCH'), 'transpose_kernel': True}
     """
     if spec.groups != 1:

@@ -7,6 +7,10 @@ PyTorch's already (``X`` is ``(N, C, D1, …)``, ``ConvTranspose``'s ``W`` is
 ``(C, M/group, k1, …)``, ``Conv``'s ``W`` is ``(M, C/group, k1, …)``), and ``pads`` are
 the crops of the full output, ``[x1_begin, x2_begin, …, x1_end, x2_end, …]``.
 
+The trio, as in every convention module: :func:`spec_from_onnx` (``ConvTranspose``
+attributes → spec; :func:`conv_spec_from_onnx` for ``Conv``), :func:`to_onnx` (spec →
+attributes) and the operator-signature functions :func:`conv_transpose` / :func:`conv`.
+
 ``output_shape`` follows the operator specification (ONNX ``ConvTranspose``, opset 22)::
 
     total_padding[i] = stride[i]·(input_size[i] − 1) + output_padding[i]
@@ -14,23 +18,23 @@ the crops of the full output, ``[x1_begin, x2_begin, …, x1_end, x2_end, …]``
     SAME_UPPER:   pads[start_i] = total_padding[i] / 2,  pads[end_i] = total_padding[i] − pads[start_i]
     otherwise:    pads[start_i] = total_padding[i] − total_padding[i] / 2,  pads[end_i] = total_padding[i] / 2
 
-``auto_pad="SAME_UPPER"``/``"SAME_LOWER"`` without ``output_shape`` target
-``output_shape[i] = input_shape[i]·strides[i]``.  ``total_padding`` is
-:func:`tconvmat.spec.conv_transpose_output_length` with no padding, minus the target.
+and ``pads`` are ignored when ``output_shape`` is given.  ``auto_pad="SAME_UPPER"``/
+``"SAME_LOWER"`` without ``output_shape`` target ``output_shape[i] = input_shape[i]·strides[i]``.
+``total_padding`` is :func:`tconvmat.spec.conv_transpose_output_length` with no padding,
+minus the target.  Where the text leaves the case open, tconvmat does what ONNX
+Runtime (and ONNX's own shape inference) do; ``docs/conventions.md`` shows each case
+with the three answers (specification, ``onnx.reference``, ONNX Runtime):
 
-Where the ONNX reference implementation (``onnx.reference``, 1.23) disagrees with
-the specification text, tconvmat follows the text:
+* a negative ``total_padding`` (an ``output_shape`` past the uncropped output): the
+  output is extended with zeros at the end (ONNX's backend test
+  ``test_convtranspose_output_shape``), by at most ``stride − 1`` past the uncropped
+  output without ``output_padding`` (ONNX Runtime refuses more, so does tconvmat);
+* ``auto_pad="SAME_*"`` without ``output_shape`` when ``input·stride`` exceeds the
+  uncropped output (a kernel shorter than the stride): no crop, the uncropped output;
+* ``output_padding ≥ stride`` is refused (ONNX Runtime and ``onnx.reference`` refuse it,
+  even where ``output_padding < dilation`` would make it meaningful in PyTorch).
 
-* ``output_shape`` with ``auto_pad="NOTSET"`` and no ``pads``: the reference keeps
-  zero pads and returns the *first* ``output_shape`` elements (everything cropped at
-  the end); the text derives ``pads`` with the "otherwise" rule (the larger half at
-  the beginning).
-* ``output_shape`` together with ``pads``: the text ignores ``pads``; the reference
-  uses them.  tconvmat refuses the combination unless they agree.
-* ``group > 1`` with more than one output channel per group: the reference
-  writes one output channel per group and slices the weight by output channels.
-
-The tests name each of these (``tests/test_conventions.py``).
+The tests name each of these (``tests/test_conventions.py``, ``tests/test_runtimes.py``).
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ from ..spec import (
     conv_spec,
     conv_transpose_output_length,
     conv_transpose_spec,
-    input_index,
+    same_split,
+    same_total_padding,
 )
 from ._common import apply, fmt, ints
 
@@ -57,11 +62,12 @@ __all__ = [
     "AUTO_PADS",
     "OnnxNode",
     "conv",
-    "conv_spec_from_attributes",
+    "conv_spec_from_onnx",
     "conv_transpose",
     "conv_transpose_spec_from_attributes",
     "from_node",
-    "to_attributes",
+    "spec_from_onnx",
+    "to_onnx",
 ]
 
 AUTO_PADS = ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")
@@ -110,12 +116,10 @@ def _explicit_pads(pads: Any, ndim: int) -> Pairs:
 
 def _split(total: int, auto_pad: str) -> tuple[int, int]:
     """The specification's split of ``total_padding`` into (begin, end)."""
-    if auto_pad == "SAME_UPPER":
-        return total // 2, total - total // 2
-    return total - total // 2, total // 2
+    return same_split(total, odd_at_end=auto_pad == "SAME_UPPER")
 
 
-def conv_transpose_spec_from_attributes(
+def spec_from_onnx(
     X_shape: Sequence[int],
     W_shape: Sequence[int],
     *,
@@ -149,18 +153,24 @@ def conv_transpose_spec_from_attributes(
     ------
     ConvolutionSpecError
         Unknown ``auto_pad``; ``pads`` with ``auto_pad`` other than NOTSET;
-        ``output_shape`` and ``pads`` that disagree; an ``output_shape`` larger than
-        the uncropped output (negative padding); ``kernel_shape`` ≠ ``W.shape[2:]``;
+        ``output_padding ≥ stride``, or an ``output_shape`` ``stride`` or more past the
+        uncropped output (ONNX Runtime refuses both); ``kernel_shape`` ≠ ``W.shape[2:]``;
         anything the canonical spec rejects.
 
     Examples
     --------
-    >>> spec = conv_transpose_spec_from_attributes((1, 1, 3), (1, 1, 3), strides=[2], auto_pad="SAME_UPPER")
+    >>> spec = spec_from_onnx((1, 1, 3), (1, 1, 3), strides=[2], auto_pad="SAME_UPPER")
     >>> spec.padding, spec.output_size
     (((0, 1),), (6,))
-    >>> conv_transpose_spec_from_attributes((1, 1, 3), (1, 1, 3), strides=[2], auto_pad="SAME_LOWER").padding
+    >>> spec_from_onnx((1, 1, 3), (1, 1, 3), strides=[2], auto_pad="SAME_LOWER").padding
     ((1, 0),)
-    >>> conv_transpose_spec_from_attributes((1, 1, 3), (1, 1, 3), auto_pad="SAME")
+
+    ``output_shape`` one past the uncropped 7: one zero at the end (``output_padding`` 1).
+
+    >>> spec = spec_from_onnx((1, 1, 3), (1, 1, 3), strides=[2], output_shape=[8])
+    >>> spec.padding, spec.output_padding
+    (((0, 0),), (1,))
+    >>> spec_from_onnx((1, 1, 3), (1, 1, 3), auto_pad="SAME")
     Traceback (most recent call last):
     ...
     tconvmat.spec.ConvolutionSpecError: auto_pad must be one of 'NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'; got auto_pad='SAME'
@@ -177,48 +187,59 @@ def conv_transpose_spec_from_attributes(
             f"pads cannot be used together with auto_pad={mode!r} (the ONNX spec: 'This attribute "
             f"cannot be used simultaneously with auto_pad'); got pads={list(pads)}"  # type: ignore[arg-type]
         )
-    target: tuple[int, ...] | None = None
+    for axis, (p, s) in enumerate(zip(op, stride)):
+        if p >= s:
+            raise ConvolutionSpecError(
+                f"output_padding must be smaller than strides on every axis (ONNX Runtime and onnx.reference "
+                f"refuse it, even below the dilation); got output_padding={fmt(op)}, strides={fmt(stride)} "
+                f"(axis {axis})"
+            )
+    spatial = x[2:]
+    full0 = tuple(
+        conv_transpose_output_length(L, K, s, 0, 0, d) for L, K, s, d in zip(spatial, w[2:], stride, dilation)
+    )
+    full = tuple(f + p for f, p in zip(full0, op))
     if output_shape is not None:
         target = ints(output_shape, "output_shape", ndim, broadcast=False)
-    elif mode in ("SAME_UPPER", "SAME_LOWER"):
-        target = tuple(L * s for L, s in zip(x[2:], stride))
-    if target is None:
-        crops: Pairs = given if given is not None else ((0, 0),) * ndim
-    else:
-        full = tuple(
-            conv_transpose_output_length(L, K, s, 0, 0, d, p)
-            for L, K, s, d, p in zip(x[2:], w[2:], stride, dilation, op)
+        crops: list[tuple[int, int]] = []
+        ops: list[int] = []
+        for axis, (t, f0, f, s) in enumerate(zip(target, full0, full, stride)):
+            if t - f0 >= s:
+                raise ConvolutionSpecError(
+                    f"output_shape must be less than stride past the uncropped output {fmt(full0)} "
+                    f"(stride·(L−1) + (K−1)·d + 1; ONNX Runtime: 'Explicit output_shape is inconsistent with "
+                    f"input spatial dimensions'); got output_shape={fmt(target)}, strides={fmt(stride)} (axis {axis})"
+                )
+            total = f - t
+            if total >= 0:
+                crops.append(_split(total, mode))
+                ops.append(op[axis])
+            else:  # past the uncropped output: zeros at the end (ONNX Runtime, ONNX's backend test)
+                crops.append((0, 0))
+                ops.append(t - f0)
+        return conv_transpose_spec(
+            w,
+            x[1:],
+            stride=stride,
+            padding=tuple(crops),
+            output_padding=tuple(ops),
+            groups=group,
+            dilation=dilation,
         )
-        totals = tuple(f - t for f, t in zip(full, target))
-        for axis, t in enumerate(totals):
-            if t < 0 and output_shape is None:
-                raise ConvolutionSpecError(
-                    f"auto_pad={mode!r} targets the output size input size·stride = {fmt(target)}, "
-                    f"more than the uncropped output {fmt(full)} (stride·(L−1) + output_padding + "
-                    f"(K−1)·d + 1; the kernel is shorter than the stride): total_padding would be "
-                    f"negative, and ONNX pads must be ≥ 0 (the reference implementation pads with "
-                    f"zeros instead) (axis {axis})"
-                )
-            if t < 0:
-                raise ConvolutionSpecError(
-                    f"output_shape must not exceed the uncropped output size {fmt(full)} "
-                    f"(stride·(L−1) + output_padding + (K−1)·d + 1): total_padding would be negative, "
-                    f"and ONNX pads must be ≥ 0; got output_shape={fmt(target)}, auto_pad={mode!r} (axis {axis})"
-                )
-        crops = tuple(_split(t, mode) for t in totals)
-        if given is not None and given != crops:
-            raise ConvolutionSpecError(
-                f"output_shape and pads disagree: the ONNX spec ignores pads when output_shape is "
-                f"given and derives pads={[b for b, _ in crops] + [e for _, e in crops]} "
-                f"(runtimes differ: the reference implementation uses pads); got "
-                f"pads={[b for b, _ in given] + [e for _, e in given]}, output_shape={list(target)}"
-            )
+    if mode in ("SAME_UPPER", "SAME_LOWER"):
+        # target input·stride; a negative total leaves the uncropped output (ONNX Runtime, shape inference)
+        pairs: Pairs = tuple(_split(max(0, f - L * s), mode) for f, L, s in zip(full, spatial, stride))
+    else:
+        pairs = given if given is not None and mode == "NOTSET" else ((0, 0),) * ndim
     return conv_transpose_spec(
-        w, x[1:], stride=stride, padding=crops, output_padding=op, groups=group, dilation=dilation
+        w, x[1:], stride=stride, padding=pairs, output_padding=op, groups=group, dilation=dilation
     )
 
 
-def conv_spec_from_attributes(
+conv_transpose_spec_from_attributes = spec_from_onnx  # the name docs/howto-graph-rewrite.md uses
+
+
+def conv_spec_from_onnx(
     X_shape: Sequence[int],
     W_shape: Sequence[int],
     *,
@@ -237,9 +258,9 @@ def conv_spec_from_attributes(
 
     Examples
     --------
-    >>> conv_spec_from_attributes((1, 1, 5), (1, 1, 4), strides=[2], auto_pad="SAME_UPPER").padding
+    >>> conv_spec_from_onnx((1, 1, 5), (1, 1, 4), strides=[2], auto_pad="SAME_UPPER").padding
     ((1, 2),)
-    >>> conv_spec_from_attributes((1, 1, 5), (1, 1, 4), pads=[0, 1, 2]).padding
+    >>> conv_spec_from_onnx((1, 1, 5), (1, 1, 4), pads=[0, 1, 2]).padding
     Traceback (most recent call last):
     ...
     tconvmat.spec.ConvolutionSpecError: pads must have 2 entries (one per spatial axis); got pads=(0, 1, 2)
@@ -254,13 +275,9 @@ def conv_spec_from_attributes(
             f"pads cannot be used together with auto_pad={mode!r}; got pads={list(pads)}"
         )
     if mode in ("SAME_UPPER", "SAME_LOWER"):
-        crops = []
-        for L, K, s, d in zip(x[2:], w[2:], stride, dilation):
-            out = -(-L // s)
-            last = input_index(out - 1, K - 1, s, d, 0)  # last padded position read
-            t = max(0, last + 1 - L)
-            crops.append((t // 2, t - t // 2) if mode == "SAME_UPPER" else (t - t // 2, t // 2))
-        pairs: Pairs = tuple(crops)
+        pairs: Pairs = tuple(
+            _split(same_total_padding(L, K, s, d), mode) for L, K, s, d in zip(x[2:], w[2:], stride, dilation)
+        )
     elif pads is None or mode == "VALID":
         pairs = ((0, 0),) * ndim
     else:
@@ -290,7 +307,7 @@ def conv_transpose(
     W : array_like, shape (C, M/group, k1, …)
     B : array_like, shape (M,), optional
     auto_pad, dilations, group, kernel_shape, output_padding, output_shape, pads, strides
-        See :func:`conv_transpose_spec_from_attributes`.
+        See :func:`spec_from_onnx`.
 
     Returns
     -------
@@ -310,7 +327,7 @@ def conv_transpose(
     array([[[1, 1, 2, 1, 2, 1]]])
     """
     Xa, Wa = np.asarray(X), np.asarray(W)
-    spec = conv_transpose_spec_from_attributes(
+    spec = spec_from_onnx(
         Xa.shape,
         Wa.shape,
         auto_pad=auto_pad,
@@ -351,7 +368,7 @@ def conv(
     array([[[-2, -2, -2,  3]]])
     """
     Xa, Wa = np.asarray(X), np.asarray(W)
-    spec = conv_spec_from_attributes(
+    spec = conv_spec_from_onnx(
         Xa.shape,
         Wa.shape,
         auto_pad=auto_pad,
@@ -364,21 +381,25 @@ def conv(
     return apply(spec, Xa, Wa, B)
 
 
-def to_attributes(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
+def to_onnx(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
     """The ONNX attributes of a ``Conv``/``ConvTranspose`` node equal to ``spec``.
 
     Explicit ``pads`` (no ``auto_pad``, no ``output_shape``), so that every runtime
     reads them the same way.  Pass them to ``onnx.helper.make_node(op, …, **attrs)``.
 
+    ``output_padding ≥ stride`` (which ONNX runtimes refuse) is traded for a smaller
+    end crop where there is one (the same map: see ``same_map``).
+
     Raises
     ------
     ConvolutionSpecError
-        For a ``padding_mode`` other than ``"zeros"``: ONNX convolutions pad with zeros.
+        For a ``padding_mode`` other than ``"zeros"``: ONNX convolutions pad with zeros;
+        for an ``output_padding ≥ stride`` that no end crop absorbs.
 
     Examples
     --------
     >>> from tconvmat import conv_transpose_spec
-    >>> to_attributes(conv_transpose_spec((2, 3, 3, 3), (2, 4, 4), stride=2, padding=((0, 1), (1, 1)), output_padding=1))
+    >>> to_onnx(conv_transpose_spec((2, 3, 3, 3), (2, 4, 4), stride=2, padding=((0, 1), (1, 1)), output_padding=1))
     {'kernel_shape': [3, 3], 'strides': [2, 2], 'pads': [0, 1, 1, 1], 'dilations': [1, 1], 'group': 1, 'output_padding': [1, 1]}
     """
     if spec.padding_mode != "zeros":
@@ -386,15 +407,30 @@ def to_attributes(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
             f"ONNX Conv/ConvTranspose pad with zeros only; got padding_mode={spec.padding_mode!r} "
             f"(use a Pad node before a Conv for reflect/replicate/circular)"
         )
+    padding = spec.padding
+    if isinstance(spec, ConvTransposeSpec):
+        ops, pairs = [], []
+        for axis, ((b, e), op, s) in enumerate(zip(spec.padding, spec.output_padding, spec.stride)):
+            if op >= s:
+                op, e = max(op - e, 0), e - (op - max(op - e, 0))
+            if op >= s:
+                raise ConvolutionSpecError(
+                    f"ONNX runtimes refuse output_padding ≥ strides and no end crop absorbs it; got "
+                    f"output_padding={fmt(spec.output_padding)}, strides={fmt(spec.stride)}, "
+                    f"padding={spec.padding} (axis {axis})"
+                )
+            ops.append(op)
+            pairs.append((b, e))
+        padding = tuple(pairs)
     attrs: dict[str, Any] = {
         "kernel_shape": list(spec.kernel_size),
         "strides": list(spec.stride),
-        "pads": [b for b, _ in spec.padding] + [e for _, e in spec.padding],
+        "pads": [b for b, _ in padding] + [e for _, e in padding],
         "dilations": list(spec.dilation),
         "group": spec.groups,
     }
     if isinstance(spec, ConvTransposeSpec):
-        attrs["output_padding"] = list(spec.output_padding)
+        attrs["output_padding"] = ops
     return attrs
 
 
@@ -428,8 +464,8 @@ class OnnxNode:
     def spec(self, X_shape: Sequence[int], W_shape: Sequence[int]) -> ConvSpec | ConvTransposeSpec:
         """The canonical spec for inputs of these shapes."""
         if self.op_type == "ConvTranspose":
-            return conv_transpose_spec_from_attributes(X_shape, W_shape, **self.attributes)
-        return conv_spec_from_attributes(X_shape, W_shape, **self.attributes)
+            return spec_from_onnx(X_shape, W_shape, **self.attributes)
+        return conv_spec_from_onnx(X_shape, W_shape, **self.attributes)
 
     def __call__(self, X: ArrayLike, W: ArrayLike, B: ArrayLike | None = None) -> NDArray[Any]:
         """Evaluate the node with tconvmat."""

@@ -1,4 +1,4 @@
-"""TensorFlow ``tf.nn.conv_transpose`` / ``conv2d_transpose`` and Keras ``Conv*DTranspose``.
+"""TensorFlow ``tf.nn.conv_transpose`` / ``conv{1,2,3}d_transpose`` ↔ the canonical spec.
 
 TensorFlow defines the transposed convolution as the gradient of ``tf.nn.conv*d``
 with respect to its input: the forward convolution runs on a tensor of
@@ -18,25 +18,22 @@ output is not the input's size: so does tconvmat.  Filters are ``[*k, out, in]``
 (for ``conv_transpose``), i.e. the forward convolution's ``[*k, in_fwd, out_fwd]``;
 no flip, so ``W_torch = filters.transpose(n+1, n, 0, …, n−1)``.
 
-Keras ``Conv{1,2,3}DTranspose`` (TensorFlow backend) computes the output length with
-``keras.utils.conv_utils.deconv_output_length`` and then runs ``tf.nn.conv_transpose``
-with ``padding.upper()`` and that output shape::
+The TensorFlow CPU kernels refuse channels-first layouts ("Conv2DCustomBackpropInputOp only
+supports NHWC"); tconvmat computes them (the channels-last answer, transposed).  They also
+refuse ``dilations > 1`` ("Current CPU implementations do
+not yet support dilation rates larger than 1"); the definition holds for them all the same
+(TF's GPU kernels and the gradient of ``tf.nn.convolution`` compute it), so tconvmat
+computes it: the tests check those cases against TF's own ``GradientTape`` gradient of
+the dilated forward convolution.
 
-    K_eff = K + (K − 1)·(d − 1)
-    output_padding None:  'valid': L·s + max(K_eff − s, 0);  'same': L·s
-    otherwise:            (L − 1)·s + K_eff − 2·pad + output_padding,
-                          pad = K_eff // 2 ('same'), 0 ('valid')
-
-With ``'same'`` and stride > 1 the crop that TF's SAME rule derives is
-``(P // 2, P − P // 2)``, the odd one at the *end*, while PyTorch's
-``padding=p, output_padding=op`` crops ``p`` at both ends and adds ``op`` zeros'
-worth at the end: for ``K = 3, s = 2`` Keras keeps full positions ``0 … 2L−1``,
-PyTorch ``padding=1, output_padding=1`` keeps ``1 … 2L``: one pixel apart.
+The trio, as in every convention module: :func:`spec_from_tf`, :func:`to_tf` and the
+signature functions :func:`conv_transpose`, :func:`conv1d_transpose`,
+:func:`conv2d_transpose`, :func:`conv3d_transpose`.  Keras lives in
+:mod:`tconvmat.conventions.keras`.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,25 +44,23 @@ from ..spec import (
     ConvolutionSpecError,
     ConvTransposeSpec,
     conv_output_length,
-    conv_transpose_output_length,
     conv_transpose_spec,
-    input_index,
+    same_split,
+    same_total_padding,
 )
-from ._common import apply, fmt, ints, same_map
+from ._common import apply, fmt, ints
 
 __all__ = [
     "channels_first_to_last",
     "channels_last_to_first",
+    "conv1d_transpose",
     "conv2d_transpose",
+    "conv3d_transpose",
     "conv_transpose",
-    "conv_transpose_spec_from_tf",
     "filters_from_torch",
     "filters_to_torch",
-    "keras_conv_transpose",
-    "keras_conv_transpose_spec",
-    "keras_output_length",
-    "to_keras_args",
-    "to_tf_args",
+    "spec_from_tf",
+    "to_tf",
 ]
 
 Pairs = tuple[tuple[int, int], ...]
@@ -99,13 +94,12 @@ def channels_first_to_last(x: ArrayLike) -> NDArray[Any]:
     return np.moveaxis(np.asarray(x), 1, -1)
 
 
-def filters_to_torch(filters: ArrayLike, *, transposed: bool = True) -> NDArray[Any]:
-    """TF/Keras filters → PyTorch weight layout.
+def filters_to_torch(filters: ArrayLike) -> NDArray[Any]:
+    """TF/Keras filters → PyTorch weight layout: ``[*k, a, b]`` → ``(b, a, *k)``.
 
-    ``transposed=True``: ``[*k, out, in]`` (``conv_transpose``, ``Conv*DTranspose``)
-    → ``(in, out, *k)``.  ``transposed=False``: ``[*k, in, out]`` (``conv*d``,
-    ``Conv*D``) → ``(out, in, *k)``.  The same axis permutation in both cases;
-    no flip.
+    ``[*k, out, in]`` (``conv_transpose``, ``Conv*DTranspose``) → ``(in, out, *k)``;
+    ``[*k, in, out]`` (``conv*d``, ``Conv*D``) → ``(out, in, *k)``: the same axis
+    permutation in both cases, and no flip.
 
     Examples
     --------
@@ -117,7 +111,7 @@ def filters_to_torch(filters: ArrayLike, *, transposed: bool = True) -> NDArray[
     return np.ascontiguousarray(np.transpose(f, (n + 1, n, *range(n))))
 
 
-def filters_from_torch(weight: ArrayLike, *, transposed: bool = True) -> NDArray[Any]:
+def filters_from_torch(weight: ArrayLike) -> NDArray[Any]:
     """PyTorch weight layout → TF/Keras filters (the inverse of :func:`filters_to_torch`).
 
     Examples
@@ -184,15 +178,17 @@ def _tf_padding(
         if mode == "VALID":
             return ((0, 0),) * ndim
         if mode == "SAME":
-            pairs = []
-            for L, K, s, d in zip(out, kernel, stride, dilation):
-                n_out = -(-L // s)
-                last = input_index(n_out - 1, K - 1, s, d, 0)  # last position the window reads
-                total = max(0, last + 1 - L)
-                pairs.append((total // 2, total - total // 2))
-            return tuple(pairs)
+            return tuple(
+                same_split(same_total_padding(L, K, s, d))
+                for L, K, s, d in zip(out, kernel, stride, dilation)
+            )
         raise ConvolutionSpecError(
             f"padding must be 'SAME', 'VALID' or explicit pairs; got padding={padding!r}"
+        )
+    if ndim != 2:
+        raise ConvolutionSpecError(
+            f"explicit padding pairs are for 2 spatial axes only (TF's conv1d_transpose and conv3d_transpose "
+            f"take 'SAME' or 'VALID': \"Expected string for argument 'padding'\"); got {ndim} axes, padding={padding!r}"
         )
     rows = [tuple(int(v) for v in row) for row in padding]
     if len(rows) != ndim + 2 or any(len(r) != 2 for r in rows):
@@ -209,7 +205,7 @@ def _tf_padding(
     return tuple((b, a) for b, a in spatial)
 
 
-def conv_transpose_spec_from_tf(
+def spec_from_tf(
     input_shape: Sequence[int],
     filters_shape: Sequence[int],
     output_shape: Sequence[int],
@@ -232,7 +228,7 @@ def conv_transpose_spec_from_tf(
     strides, dilations : int or list
         One value, one per spatial axis, or one per dimension of ``input`` (then 1 on
         batch and channels).
-    padding : "SAME", "VALID" or list of [before, after] pairs
+    padding : "SAME", "VALID" or list of [before, after] pairs (2 spatial axes only, as in TF)
     data_format : str, optional
         ``"NWC"``, ``"NHWC"``, ``"NDHWC"`` (default) or the channels-first ones.
 
@@ -250,10 +246,10 @@ def conv_transpose_spec_from_tf(
 
     Examples
     --------
-    >>> spec = conv_transpose_spec_from_tf((1, 4, 4, 2), (3, 3, 5, 2), (1, 8, 8, 5), strides=2)
+    >>> spec = spec_from_tf((1, 4, 4, 2), (3, 3, 5, 2), (1, 8, 8, 5), strides=2)
     >>> spec.padding, spec.output_padding, spec.output_size
     (((0, 1), (0, 1)), (0, 0), (8, 8))
-    >>> conv_transpose_spec_from_tf((1, 4, 4, 2), (3, 3, 5, 2), (1, 9, 9, 5), strides=2)
+    >>> spec_from_tf((1, 4, 4, 2), (3, 3, 5, 2), (1, 9, 9, 5), strides=2)
     Traceback (most recent call last):
     ...
     tconvmat.spec.ConvolutionSpecError: output_shape does not match the input under padding='SAME': the convolution with this padding maps output size (9, 9) to (5, 5), not the input size (4, 4) (axis 0); TF refuses it too
@@ -325,7 +321,7 @@ def conv_transpose(
 ) -> NDArray[Any]:
     """``tf.nn.conv_transpose`` on NumPy arrays (1, 2 or 3 spatial axes).
 
-    Parameters and layouts as :func:`conv_transpose_spec_from_tf`; returns an array in
+    Parameters and layouts as :func:`spec_from_tf`; returns an array in
     ``data_format``.
 
     Examples
@@ -336,13 +332,39 @@ def conv_transpose(
     """
     x = np.asarray(input)
     f = np.asarray(filters)
-    spec = conv_transpose_spec_from_tf(
-        x.shape, f.shape, output_shape, strides, padding, data_format, dilations
-    )
+    spec = spec_from_tf(x.shape, f.shape, output_shape, strides, padding, data_format, dilations)
     channels_last = _data_format(data_format, f.ndim - 2)
     xt = channels_last_to_first(x) if channels_last else x
     y = apply(spec, xt, filters_to_torch(f))
     return channels_first_to_last(y) if channels_last else y
+
+
+def _fixed_rank(name: str, n: int, filters: ArrayLike) -> None:
+    if np.ndim(filters) != n + 2:
+        raise ConvolutionSpecError(
+            f"{name} needs {n + 2}-d filters (*k, out, in); got filters shape {np.shape(filters)}"
+        )
+
+
+def conv1d_transpose(
+    input: ArrayLike,
+    filters: ArrayLike,
+    output_shape: Sequence[int],
+    strides: Any,
+    padding: Any = "SAME",
+    data_format: str = "NWC",
+    dilations: Any = None,
+) -> NDArray[Any]:
+    """``tf.nn.conv1d_transpose`` on NumPy arrays: input ``(N, W, C_in)`` (or ``"NCW"``),
+    filters ``(kw, C_out, C_in)``.
+
+    Examples
+    --------
+    >>> conv1d_transpose(np.ones((1, 2, 1)), np.ones((3, 1, 1)), [1, 4, 1], 2)[0, :, 0]
+    array([1., 1., 2., 1.])
+    """
+    _fixed_rank("conv1d_transpose", 1, filters)
+    return conv_transpose(input, filters, output_shape, strides, padding, data_format, dilations)
 
 
 def conv2d_transpose(
@@ -374,29 +396,48 @@ def conv2d_transpose(
            [2., 2., 4., 2.],
            [1., 1., 2., 1.]])
     """
-    if np.ndim(filters) != 4:
-        raise ConvolutionSpecError(
-            f"conv2d_transpose needs 4-d filters (kh, kw, out, in); got filters shape {np.shape(filters)}"
-        )
+    _fixed_rank("conv2d_transpose", 2, filters)
     return conv_transpose(input, filters, output_shape, strides, padding, data_format, dilations)
 
 
-def to_tf_args(spec: ConvTransposeSpec, *, batch: int = 1, data_format: str | None = None) -> dict[str, Any]:
+def conv3d_transpose(
+    input: ArrayLike,
+    filters: ArrayLike,
+    output_shape: Sequence[int],
+    strides: Any,
+    padding: Any = "SAME",
+    data_format: str = "NDHWC",
+    dilations: Any = None,
+) -> NDArray[Any]:
+    """``tf.nn.conv3d_transpose`` on NumPy arrays: input ``(N, D, H, W, C_in)`` (or
+    ``"NCDHW"``), filters ``(kd, kh, kw, C_out, C_in)``.
+
+    Examples
+    --------
+    >>> conv3d_transpose(np.ones((1, 1, 1, 2, 1)), np.ones((1, 1, 3, 1, 1)), [1, 1, 1, 4, 1], 2)[0, 0, 0, :, 0]
+    array([1., 1., 2., 1.])
+    """
+    _fixed_rank("conv3d_transpose", 3, filters)
+    return conv_transpose(input, filters, output_shape, strides, padding, data_format, dilations)
+
+
+def to_tf(spec: ConvTransposeSpec, *, batch: int = 1, data_format: str | None = None) -> dict[str, Any]:
     """``tf.nn.conv_transpose`` arguments (besides input and filters) equal to ``spec``.
 
-    Explicit padding pairs; ``output_shape`` carries ``output_padding``.
+    Explicit padding pairs for 2 spatial axes, ``"SAME"``/``"VALID"`` otherwise (TF's 1-D and
+    3-D kernels take nothing else); ``output_shape`` carries ``output_padding``.
 
     Raises
     ------
     ConvolutionSpecError
         For ``groups > 1`` (no groups in ``tf.nn.conv_transpose``), a non-zero
-        ``padding_mode``, or ``output_padding ≥ stride`` (TF's output_shape check
-        refuses it).
+        ``padding_mode``, ``output_padding ≥ stride`` (TF's output_shape check
+        refuses it), or 1-D/3-D crops that neither padding word gives.
 
     Examples
     --------
     >>> from tconvmat import conv_transpose_spec
-    >>> to_tf_args(conv_transpose_spec((2, 5, 3, 3), (2, 4, 4), stride=2, padding=1, output_padding=1))
+    >>> to_tf(conv_transpose_spec((2, 5, 3, 3), (2, 4, 4), stride=2, padding=1, output_padding=1))
     {'output_shape': [1, 8, 8, 5], 'strides': [2, 2], 'padding': [[0, 0], [1, 1], [1, 1], [0, 0]], 'dilations': [1, 1], 'data_format': 'NHWC'}
     """
     if spec.groups != 1:
@@ -415,12 +456,29 @@ def to_tf_args(spec: ConvTransposeSpec, *, batch: int = 1, data_format: str | No
     fmt_name = data_format or {1: "NWC", 2: "NHWC", 3: "NDHWC"}.get(n, "")
     channels_last = _data_format(fmt_name, n)
     pads = [list(p) for p in spec.padding]
+    padding: Any
     if channels_last:
         shape = [batch, *spec.output_size, spec.out_channels]
         padding = [[0, 0], *pads, [0, 0]]
     else:
         shape = [batch, spec.out_channels, *spec.output_size]
         padding = [[0, 0], [0, 0], *pads]
+    if n != 2:  # conv1d/3d_transpose take a padding word only: the one that gives spec, if any
+        x_shape = (batch, *spec.input_size, spec.in_channels) if channels_last else (batch, *spec.input_shape)
+        f_shape = (*spec.kernel_size, spec.out_channels, spec.in_channels)
+        for word in ("VALID", "SAME"):
+            try:
+                got = spec_from_tf(x_shape, f_shape, shape, spec.stride, word, fmt_name, spec.dilation)
+            except ConvolutionSpecError:
+                continue
+            if got == spec:
+                padding = word
+                break
+        else:
+            raise ConvolutionSpecError(
+                f"tf.nn.conv{n}d_transpose takes 'SAME' or 'VALID' only, and neither crops padding={spec.padding} "
+                f"for this output size; explicit crops need 2 spatial axes (conv2d_transpose)"
+            )
     return {
         "output_shape": shape,
         "strides": list(spec.stride),
@@ -428,191 +486,3 @@ def to_tf_args(spec: ConvTransposeSpec, *, batch: int = 1, data_format: str | No
         "dilations": list(spec.dilation),
         "data_format": fmt_name,
     }
-
-
-# ---------------------------------------------------------------------------
-# Keras Conv{1,2,3}DTranspose
-# ---------------------------------------------------------------------------
-
-_KERAS_PADDINGS = ("valid", "same")
-
-
-def keras_output_length(
-    length: int, kernel: int, padding: str, output_padding: int | None, stride: int, dilation: int = 1
-) -> int:
-    """Keras ``deconv_output_length`` (``keras.utils.conv_utils``), for ``"valid"``/``"same"``.
-
-    ``K_eff = K + (K − 1)(d − 1)``; without ``output_padding``: ``L·s + max(K_eff − s, 0)``
-    (valid) or ``L·s`` (same); with it: ``(L − 1)·s + K_eff − 2·pad + output_padding``,
-    ``pad = K_eff // 2`` (same) or 0 (valid).
-
-    Examples
-    --------
-    >>> keras_output_length(4, 3, "same", None, 2), keras_output_length(4, 3, "valid", None, 2)
-    (8, 9)
-    >>> keras_output_length(4, 3, "same", 0, 2)
-    7
-    """
-    k_eff = input_index(0, kernel - 1, stride, dilation, 0) + 1
-    if padding not in _KERAS_PADDINGS:
-        raise ConvolutionSpecError(f"padding must be 'valid' or 'same'; got padding={padding!r}")
-    if output_padding is None:
-        return length * stride + (max(k_eff - stride, 0) if padding == "valid" else 0)
-    pad = k_eff // 2 if padding == "same" else 0
-    return conv_transpose_output_length(length, kernel, stride, pad, pad, dilation, output_padding)  # type: ignore[no-any-return]
-
-
-def keras_conv_transpose_spec(
-    input_shape: Sequence[int],
-    kernel_shape: Sequence[int],
-    strides: Any = 1,
-    padding: str = "valid",
-    output_padding: Any = None,
-    data_format: str = "channels_last",
-    dilation_rate: Any = 1,
-) -> ConvTransposeSpec:
-    """The canonical spec of a Keras ``Conv{n}DTranspose`` layer on ``input_shape``.
-
-    This is the TensorFlow backend's rule (Keras computes the output size, then calls
-    ``tf.nn.conv_transpose``); Keras 3's JAX and PyTorch backends compute their own
-    padding and may accept settings this refuses.
-
-    Parameters
-    ----------
-    input_shape : sequence of int
-        ``(N, *spatial, C)`` for ``"channels_last"``, ``(N, C, *spatial)`` otherwise.
-    kernel_shape : sequence of int
-        The layer's ``kernel`` shape ``(*kernel_size, filters, C_in)``.
-    strides, dilation_rate : int or tuple
-    padding : {"valid", "same"} (case-insensitive)
-    output_padding : int, tuple or None
-    data_format : {"channels_last", "channels_first"}
-
-    Examples
-    --------
-    Keras ``"same"``, stride 2, kernel 3: crops ``(0, 1)``, the odd one at the end.
-
-    >>> keras_conv_transpose_spec((1, 4, 1), (3, 1, 1), strides=2, padding="same").padding
-    ((0, 1),)
-    """
-    if data_format not in ("channels_last", "channels_first"):
-        raise ConvolutionSpecError(
-            f"data_format must be 'channels_last' or 'channels_first'; got data_format={data_format!r}"
-        )
-    k = tuple(int(n) for n in kernel_shape)
-    ndim = len(k) - 2
-    if ndim < 1:
-        raise ConvolutionSpecError(
-            f"kernel must be (*kernel_size, filters, in_channels); got kernel shape {k}"
-        )
-    x = tuple(int(n) for n in input_shape)
-    if len(x) != ndim + 2:
-        raise ConvolutionSpecError(
-            f"inputs must have {ndim + 2} dimensions to match the kernel {k}; got input shape {x}"
-        )
-    channels_last = data_format == "channels_last"
-    spatial = x[1:-1] if channels_last else x[2:]
-    stride = ints(strides, "strides", ndim)
-    dilation = ints(dilation_rate, "dilation_rate", ndim)
-    mode = str(padding).lower()
-    if mode not in _KERAS_PADDINGS:
-        raise ConvolutionSpecError(f"padding must be 'valid' or 'same'; got padding={padding!r}")
-    ops: tuple[int | None, ...] = (
-        (None,) * ndim if output_padding is None else ints(output_padding, "output_padding", ndim)
-    )
-    out = tuple(
-        keras_output_length(L, K, mode, op, s, d)
-        for L, K, op, s, d in zip(spatial, k[:ndim], ops, stride, dilation)
-    )
-    tf_format = (
-        {1: "NWC", 2: "NHWC", 3: "NDHWC"}[ndim] if channels_last else {1: "NCW", 2: "NCHW", 3: "NCDHW"}[ndim]
-    )
-    try:
-        return conv_transpose_spec_from_tf(x, k, out, stride, mode.upper(), tf_format, dilation)
-    except ConvolutionSpecError as e:  # say it in the layer's words: the user gave no output_shape
-        raise ConvolutionSpecError(
-            f"this Keras layer has no transposed convolution under the TensorFlow backend's rule: "
-            f"padding={padding!r}, output_padding={output_padding!r} give output size {out}, which "
-            f"tf.nn.conv_transpose refuses ({e})"
-        ) from None
-
-
-def keras_conv_transpose(
-    inputs: ArrayLike,
-    kernel: ArrayLike,
-    bias: ArrayLike | None = None,
-    strides: Any = 1,
-    padding: str = "valid",
-    output_padding: Any = None,
-    data_format: str = "channels_last",
-    dilation_rate: Any = 1,
-) -> NDArray[Any]:
-    """A Keras ``Conv{1,2,3}DTranspose`` layer's call, on NumPy arrays (no activation).
-
-    Examples
-    --------
-    >>> x = np.ones((1, 2, 1)); k = np.array([1., 10., 100.]).reshape(3, 1, 1)
-    >>> keras_conv_transpose(x, k, strides=2, padding="same")[0, :, 0]
-    array([  1.,  10., 101.,  10.])
-    >>> keras_conv_transpose(x, k, strides=2, padding="valid")[0, :, 0]
-    array([  1.,  10., 101.,  10., 100.])
-    """
-    x, k = np.asarray(inputs), np.asarray(kernel)
-    spec = keras_conv_transpose_spec(
-        x.shape, k.shape, strides, padding, output_padding, data_format, dilation_rate
-    )
-    channels_last = data_format == "channels_last"
-    xt = channels_last_to_first(x) if channels_last else x
-    y = apply(spec, xt, filters_to_torch(k), bias)
-    return channels_first_to_last(y) if channels_last else y
-
-
-def to_keras_args(spec: ConvTransposeSpec) -> dict[str, Any]:
-    """Keras ``Conv*DTranspose`` arguments (``strides``, ``padding``, ``output_padding``,
-    ``dilation_rate``) that give ``spec`` on its input size.
-
-    Keras has two crop rules only (``"valid"``, ``"same"``); the combination, with
-    ``output_padding`` ``None`` or ``0 … s−1``, whose spec equals ``spec`` is
-    returned, preferring ``output_padding=None``.
-
-    Raises
-    ------
-    ConvolutionSpecError
-        When no combination gives ``spec`` (e.g. PyTorch ``padding=1,
-        output_padding=1``, stride 2, kernel 3: Keras "same" is one pixel off).
-
-    Examples
-    --------
-    >>> from tconvmat import conv_transpose_spec
-    >>> to_keras_args(conv_transpose_spec((1, 1, 3), (1, 4), stride=2, padding=((0, 1),)))
-    {'strides': (2,), 'padding': 'same', 'output_padding': None, 'dilation_rate': (1,)}
-    """
-    if spec.groups != 1 or spec.padding_mode != "zeros":
-        raise ConvolutionSpecError(
-            f"Keras Conv*DTranspose has no groups and pads with zeros; got groups={spec.groups}, "
-            f"padding_mode={spec.padding_mode!r}"
-        )
-    n = spec.ndim
-    x_shape = (1, *spec.input_size, spec.in_channels)
-    k_shape = (*spec.kernel_size, spec.out_channels, spec.in_channels)
-    op_choices: list[Any] = [None, *itertools.product(*(range(s) for s in spec.stride))]
-    for mode in _KERAS_PADDINGS:
-        for op in op_choices:
-            try:
-                got = keras_conv_transpose_spec(
-                    x_shape, k_shape, spec.stride, mode, op, "channels_last", spec.dilation
-                )
-            except ConvolutionSpecError:
-                continue
-            if same_map(got, spec):
-                return {
-                    "strides": spec.stride,
-                    "padding": mode,
-                    "output_padding": op,
-                    "dilation_rate": spec.dilation,
-                }
-    raise ConvolutionSpecError(
-        f"Keras Conv{n}DTranspose cannot express crops padding={spec.padding} with "
-        f"output_padding={fmt(spec.output_padding)}: its 'valid'/'same' rules crop "
-        f"(0, 0) or TF's SAME split (P//2, P − P//2); use tf.nn.conv_transpose with explicit padding (to_tf_args)"
-    )

@@ -6,6 +6,10 @@ can apply (``TorchConv(x)`` equals ``module(x)``, ``TorchConv(x, output_size=…
 equals ``module(x, output_size=…)``), and renders a canonical spec back as PyTorch
 arguments where PyTorch can express it.
 
+The trio, as in every convention module: :func:`spec_from_torch` (the arguments of
+``F.conv_transpose{n}d`` / ``F.conv{n}d`` → spec), :func:`to_torch` (spec → those
+arguments) and the framework-signature functions :func:`conv_transpose` / :func:`conv`.
+
 torch is never imported here: :func:`from_module` reads the passed object's
 attributes (duck typing), so ``import tconvmat.conventions.torch`` works without it.
 """
@@ -13,23 +17,35 @@ attributes (duck typing), so ``import tconvmat.conventions.torch`` works without
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .. import ops
 from ..spec import (
     ConvolutionSpecError,
     ConvSpec,
     ConvTransposeSpec,
+    PaddingArg,
     conv_spec,
     conv_transpose_spec,
     output_size_spatial,
+    reach,
+    same_split,
 )
 from ._common import apply, fmt
 
-__all__ = ["TorchConv", "from_module", "to_kwargs", "to_module_kwargs"]
+__all__ = [
+    "TorchConv",
+    "conv",
+    "conv_transpose",
+    "from_module",
+    "spec_from_torch",
+    "to_module_kwargs",
+    "to_torch",
+]
 
 _CLASSES = {
     **{f"ConvTranspose{n}d": (True, n) for n in (1, 2, 3)},
@@ -180,6 +196,57 @@ def from_module(module: Any) -> TorchConv:
     )
 
 
+def spec_from_torch(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    *,
+    transposed: bool = True,
+    stride: Any = 1,
+    padding: PaddingArg = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+    output_size: Sequence[int] | None = None,
+    padding_mode: str = "zeros",
+) -> ConvSpec | ConvTransposeSpec:
+    """The canonical spec of ``F.conv_transpose{n}d(input, weight, …)`` (``transposed``)
+    or ``F.conv{n}d(input, weight, …)``.
+
+    Parameters
+    ----------
+    input_shape : sequence of int
+        ``(N, C, *spatial)`` or ``(C, *spatial)``, as PyTorch takes them.
+    weight_shape : sequence of int
+        ``(C_in, C_out/groups, *k)`` if ``transposed``, else ``(C_out, C_in/groups, *k)``.
+    stride, padding, output_padding, groups, dilation
+        PyTorch's arguments; ``padding`` may be ``"same"``/``"valid"`` for a convolution.
+    output_size : sequence of int, optional
+        ``nn.ConvTranspose*d.forward``'s ``output_size`` (resolves ``output_padding``).
+    padding_mode : str
+        The ``nn.Conv*d`` module argument.
+
+    Examples
+    --------
+    >>> spec_from_torch((1, 2, 5), (2, 3, 3), stride=2, padding=1, output_padding=1).output_size
+    (10,)
+    >>> spec_from_torch((1, 5), (1, 1, 2), transposed=False, padding="same").padding
+    ((0, 1),)
+    """
+    weight = np.empty(tuple(int(n) for n in weight_shape), dtype=np.int8)
+    module = TorchConv(
+        transposed=transposed,
+        weight=weight,
+        bias=None,
+        stride=stride,
+        padding=padding,  # type: ignore[arg-type]
+        output_padding=output_padding,
+        dilation=dilation,
+        groups=groups,
+        padding_mode=padding_mode,
+    )
+    return module.spec(input_shape, output_size)
+
+
 def _symmetric(spec: ConvSpec | ConvTransposeSpec, what: str) -> tuple[int, ...]:
     for axis, (b, a) in enumerate(spec.padding):
         if b != a:
@@ -190,33 +257,47 @@ def _symmetric(spec: ConvSpec | ConvTransposeSpec, what: str) -> tuple[int, ...]
     return tuple(b for b, _ in spec.padding)
 
 
-def to_kwargs(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
+def _is_same(spec: ConvSpec) -> bool:
+    """Whether ``F.conv{n}d(padding="same")`` gives ``spec``'s padding."""
+    return all(s == 1 for s in spec.stride) and spec.padding == tuple(
+        same_split(reach(K, d)) for K, d in zip(spec.kernel_size, spec.dilation)
+    )
+
+
+def to_torch(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
     """``torch.nn.functional.conv_transpose*d`` / ``conv*d`` keyword arguments for ``spec``.
+
+    A convolution whose padding is PyTorch's ``"same"`` split (stride 1, the odd one
+    at the end, as ``F.conv*d(padding="same")`` pads for an even ``d·(K − 1)``) gets
+    ``padding="same"``.
 
     Raises
     ------
     ConvolutionSpecError
-        For asymmetric padding (PyTorch has one number per axis), and for a
-        transposed convolution with ``padding_mode`` other than ``"zeros"``
-        (``ConvTranspose*d`` refuses them).  A forward ``padding_mode`` is a module
-        argument: see :func:`to_module_kwargs`.
+        For any other asymmetric padding (PyTorch has one number per axis), and for a
+        ``padding_mode`` other than ``"zeros"`` (``ConvTranspose*d`` refuses them; for
+        a convolution it is a module argument: see :func:`to_module_kwargs`).
 
     Examples
     --------
-    >>> from tconvmat import conv_transpose_spec
-    >>> to_kwargs(conv_transpose_spec((2, 3, 3), (2, 5), stride=2, padding=1, output_padding=1))
+    >>> from tconvmat import conv_spec, conv_transpose_spec
+    >>> to_torch(conv_transpose_spec((2, 3, 3), (2, 5), stride=2, padding=1, output_padding=1))
     {'stride': (2,), 'padding': (1,), 'output_padding': (1,), 'groups': 1, 'dilation': (1,)}
-    >>> to_kwargs(conv_transpose_spec((2, 3, 3), (2, 5), stride=2, padding=((0, 1),)))
+    >>> to_torch(conv_spec((1, 1, 2), (1, 5), padding="same"))
+    {'stride': (1,), 'padding': 'same', 'dilation': (1,), 'groups': 1}
+    >>> to_torch(conv_transpose_spec((2, 3, 3), (2, 5), stride=2, padding=((0, 1),)))
     Traceback (most recent call last):
     ...
     tconvmat.spec.ConvolutionSpecError: torch.nn.functional.conv_transpose1d cannot express asymmetric padding (PyTorch pads/crops both ends equally); got padding=((0, 1),) (axis 0). Use ONNX pads, or pad/crop explicitly
     """
+    if spec.padding_mode != "zeros":
+        what = "ConvTranspose supports" if isinstance(spec, ConvTransposeSpec) else "F.conv*d takes"
+        raise ConvolutionSpecError(
+            f"PyTorch's {what} only padding_mode='zeros'; got padding_mode={spec.padding_mode!r}"
+            + ("" if isinstance(spec, ConvTransposeSpec) else " (a Conv*d module argument: to_module_kwargs)")
+        )
     if isinstance(spec, ConvTransposeSpec):
         padding = _symmetric(spec, f"torch.nn.functional.conv_transpose{spec.ndim}d")
-        if spec.padding_mode != "zeros":
-            raise ConvolutionSpecError(
-                f"PyTorch's ConvTranspose supports only padding_mode='zeros'; got padding_mode={spec.padding_mode!r}"
-            )
         return {
             "stride": spec.stride,
             "padding": padding,
@@ -224,8 +305,11 @@ def to_kwargs(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
             "groups": spec.groups,
             "dilation": spec.dilation,
         }
-    padding = _symmetric(spec, f"torch.nn.functional.conv{spec.ndim}d")
-    return {"stride": spec.stride, "padding": padding, "dilation": spec.dilation, "groups": spec.groups}
+    same = _is_same(spec) and any(b != a for b, a in spec.padding)
+    conv_padding: tuple[int, ...] | str = (
+        "same" if same else _symmetric(spec, f"torch.nn.functional.conv{spec.ndim}d")
+    )
+    return {"stride": spec.stride, "padding": conv_padding, "dilation": spec.dilation, "groups": spec.groups}
 
 
 def to_module_kwargs(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
@@ -237,7 +321,7 @@ def to_module_kwargs(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
     >>> to_module_kwargs(conv_spec((4, 1, 3), (2, 5), padding=1, groups=2, padding_mode="reflect"))
     {'in_channels': 2, 'out_channels': 4, 'kernel_size': (3,), 'stride': (1,), 'padding': (1,), 'dilation': (1,), 'groups': 2, 'padding_mode': 'reflect'}
     """
-    kw = to_kwargs(spec)
+    kw = to_torch(spec if spec.padding_mode == "zeros" else replace(spec, padding_mode="zeros"))
     head = {
         "in_channels": spec.in_channels,
         "out_channels": spec.out_channels,
@@ -252,3 +336,51 @@ def to_module_kwargs(spec: ConvSpec | ConvTransposeSpec) -> dict[str, Any]:
             f"kernel_size={fmt(spec.kernel_size)}"
         )
     return out
+
+
+def conv_transpose(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: Any = 1,
+    padding: PaddingArg = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> NDArray[Any]:
+    """``torch.nn.functional.conv_transpose{1,2,3}d`` on NumPy arrays (tconvmat's own semantics).
+
+    Examples
+    --------
+    >>> conv_transpose(np.ones((1, 1, 2)), np.ones((1, 1, 3)), stride=2)
+    array([[[1., 1., 2., 1., 1.]]])
+    """
+    return ops.conv_transpose(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )
+
+
+def conv(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: Any = 1,
+    padding: PaddingArg = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> NDArray[Any]:
+    """``torch.nn.functional.conv{1,2,3}d`` on NumPy arrays, ``padding="same"``/``"valid"`` included.
+
+    Examples
+    --------
+    >>> conv(np.arange(5.0).reshape(1, 1, 5), np.ones((1, 1, 2)), padding="same")
+    array([[[1., 3., 5., 7., 4.]]])
+    """
+    return ops.conv(input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
