@@ -254,6 +254,81 @@ MAX_VALUES = 2**26
 """Largest input or weight (elements) the command line materialises: 512 MB as int64."""
 
 
+def _ndim(
+    w_hint: tuple[int, ...] | None, kernel: tuple[int, ...] | None, input_size: tuple[int, ...] | None
+) -> int:
+    """Spatial axes: from a weight file, else a multi-axis kernel size, else the input size, else 1."""
+    if w_hint:
+        return len(w_hint) - 2
+    if kernel and len(kernel) > 1:
+        return len(kernel)
+    return len(input_size) if input_size else 1
+
+
+def _channels(
+    args: argparse.Namespace, w_hint: tuple[int, ...] | None, transposed: bool
+) -> tuple[int, int, tuple[int, ...] | None]:
+    """``(C_in, C_out, kernel from the weight file or None)``, checked against ``--groups``."""
+    groups, c_in, c_out, kernel = args.groups, args.in_channels, args.out_channels, None
+    if w_hint:
+        if len(w_hint) < 3:
+            raise UsageError(f"--weight: a weight file needs at least 3 dimensions; got shape {w_hint}")
+        a, b = w_hint[0], w_hint[1] * groups
+        c_in, c_out = (c_in or (a if transposed else b)), (c_out or (b if transposed else a))
+        kernel = tuple(w_hint[2:])
+    c_in, c_out = c_in or 1, c_out or 1
+    if c_in % groups or c_out % groups:
+        raise UsageError(
+            f"--groups: in_channels={c_in} and out_channels={c_out} must both be divisible by groups={groups}"
+        )
+    return c_in, c_out, kernel
+
+
+def _kernel_from_values(weight_v: Values | None, layout: tuple[int, int], ndim: int) -> tuple[int, ...]:
+    """The kernel size a 1-d inline or file weight implies, when ``--kernel-size`` is not given."""
+    n = weight_v.count() if weight_v else None
+    if n is None or ndim != 1:
+        raise UsageError("--kernel-size is required (or give --weight as explicit values or a .npy file)")
+    if n % math.prod(layout):
+        raise UsageError(f"--weight: {n} values do not fill a ({layout[0]}, {layout[1]}, K) weight")
+    return (n // math.prod(layout),)
+
+
+def _size_from_values(input_v: Values, c_in: int, ndim: int, kernel_text: str | None) -> tuple[int, ...]:
+    """The input size inline or file values imply, when ``--input-size`` is not given."""
+    n = input_v.count()
+    if n is not None and ndim != 1:
+        example = "x".join(["1"] * (ndim - 1) + [str(n // c_in if n % c_in == 0 else n)])
+        raise UsageError(
+            f"--input: {n} inline values make a 1-d input, but the kernel is {ndim}-d "
+            f"(--kernel-size {kernel_text}); give --input-size with {ndim} sizes that hold them "
+            f"(e.g. --input-size {example}), or a .npy file"
+        )
+    if n is None:
+        raise UsageError("--input-size is required (or give --input as explicit values or a .npy file)")
+    if n % c_in:
+        raise UsageError(f"--input: {n} values do not fill {c_in} input channels")
+    return (n // c_in,)
+
+
+def _spec_kwargs(args: argparse.Namespace, transposed: bool, ndim: int) -> dict[str, Any]:
+    """The keyword arguments of the spec constructor, in PyTorch's names."""
+    kwargs: dict[str, Any] = {
+        "stride": ints(args.stride, "--stride"),
+        "padding": padding_arg(args.padding),
+        "dilation": ints(args.dilation, "--dilation"),
+        "groups": args.groups,
+        "padding_mode": args.padding_mode,
+    }
+    if transposed:
+        kwargs["output_padding"] = ints(args.output_padding, "--output-padding")
+        if args.output_size:
+            kwargs["output_size"] = expand(ints(args.output_size, "--output-size"), ndim, "--output-size")
+    elif args.output_padding != "0" or args.output_size:
+        raise UsageError("--output-padding and --output-size apply to transposed convolutions, not --conv")
+    return kwargs
+
+
 def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
     """The problem on the command line, validated from shapes before any array exists.
 
@@ -262,7 +337,7 @@ def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
     """
     transposed = not getattr(args, "conv", False)
     weight_v = Values(args.weight, "--weight") if args.weight is not None else None
-    input_v = Values(args.input, "--input") if args.input is not None else Values(DEFAULT_INPUT, "--input")
+    input_v = Values(args.input if args.input is not None else DEFAULT_INPUT, "--input")
     for v in (weight_v, input_v):
         if v is not None:
             v.validate()
@@ -272,76 +347,21 @@ def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
     x_hint = input_v.shape_hint()
     if x_hint is not None and len(x_hint) >= 2:
         input_size = input_size or tuple(x_hint[1:])
-    ndim = (
-        len(w_hint) - 2
-        if w_hint
-        else len(kernel)
-        if kernel and len(kernel) > 1
-        else len(input_size)
-        if input_size
-        else 1
-    )
+    ndim = _ndim(w_hint, kernel, input_size)
+    c_in, c_out, file_kernel = _channels(args, w_hint, transposed)
+    kernel = kernel or file_kernel
     groups = args.groups
-    c_in = args.in_channels
-    c_out = args.out_channels
-    if w_hint:
-        if len(w_hint) < 3:
-            raise UsageError(f"--weight: a weight file needs at least 3 dimensions; got shape {w_hint}")
-        a, b = w_hint[0], w_hint[1] * groups
-        c_in, c_out = (c_in or (a if transposed else b)), (c_out or (b if transposed else a))
-        kernel = kernel or tuple(w_hint[2:])
-    c_in = c_in or 1
-    c_out = c_out or 1
-    if c_in % groups or c_out % groups:
-        raise UsageError(
-            f"--groups: in_channels={c_in} and out_channels={c_out} must both be divisible by groups={groups}"
-        )
     layout = (c_in, c_out // groups) if transposed else (c_out, c_in // groups)
-    if kernel is None:
-        n = weight_v.count() if weight_v else None
-        if n is None or ndim != 1:
-            raise UsageError("--kernel-size is required (or give --weight as explicit values or a .npy file)")
-        if n % math.prod(layout):
-            raise UsageError(f"--weight: {n} values do not fill a ({layout[0]}, {layout[1]}, K) weight")
-        kernel = (n // math.prod(layout),)
-    kernel = expand(kernel, ndim, "--kernel-size")
-    if input_size is None:
-        n = input_v.count()
-        if n is not None and ndim != 1:
-            raise UsageError(
-                f"--input: {n} inline values make a 1-d input, but the kernel is {ndim}-d "
-                f"(--kernel-size {args.kernel_size}); give --input-size with {ndim} sizes that hold them "
-                f"(e.g. --input-size {'x'.join(['1'] * (ndim - 1) + [str(n // c_in if n % c_in == 0 else n)])}), or a .npy file"
-            )
-        if n is None:
-            raise UsageError("--input-size is required (or give --input as explicit values or a .npy file)")
-        if n % c_in:
-            raise UsageError(f"--input: {n} values do not fill {c_in} input channels")
-        input_size = (n // c_in,)
-    input_size = expand(input_size, ndim, "--input-size")
+    kernel = expand(kernel or _kernel_from_values(weight_v, layout, ndim), ndim, "--kernel-size")
+    size = input_size or _size_from_values(input_v, c_in, ndim, args.kernel_size)
+    input_size = expand(size, ndim, "--input-size")
     for name, sizes in (("--kernel-size", kernel), ("--input-size", input_size)):
         if min(sizes) < 1:
             raise UsageError(f"{name} must be positive on every axis; got {'x'.join(map(str, sizes))}")
-    w_shape = (*layout, *kernel)
-    x_shape = (c_in, *input_size)
-    kwargs: dict[str, Any] = {
-        "stride": ints(args.stride, "--stride"),
-        "padding": padding_arg(args.padding),
-        "dilation": ints(args.dilation, "--dilation"),
-        "groups": groups,
-        "padding_mode": args.padding_mode,
-    }
-    if transposed:
-        kwargs["output_padding"] = ints(args.output_padding, "--output-padding")
-        if args.output_size:
-            kwargs["output_size"] = expand(ints(args.output_size, "--output-size"), ndim, "--output-size")
-        spec: ConvSpec | ConvTransposeSpec = conv_transpose_spec(w_shape, x_shape, **kwargs)
-    else:
-        if args.output_padding != "0" or args.output_size:
-            raise UsageError(
-                "--output-padding and --output-size apply to transposed convolutions, not --conv"
-            )
-        spec = conv_spec(w_shape, x_shape, **kwargs)
+    w_shape, x_shape = (*layout, *kernel), (c_in, *input_size)
+    kwargs = _spec_kwargs(args, transposed, ndim)
+    make = conv_transpose_spec if transposed else conv_spec
+    spec: ConvSpec | ConvTransposeSpec = make(w_shape, x_shape, **kwargs)
     if not values:
         for v, shape in ((weight_v, w_shape), (input_v, x_shape)):
             if v is not None:
@@ -355,8 +375,7 @@ def problem_from_args(args: argparse.Namespace, values: bool = True) -> Problem:
                 f"Python API (tconvmat.conv_operator) applies larger problems"
             )
     weight = (weight_v or Values(DEFAULT_WEIGHT, "--weight")).make(w_shape, "w")
-    x = input_v.make(x_shape, "x")
-    return Problem(transposed, spec, weight, x, kwargs)
+    return Problem(transposed, spec, weight, input_v.make(x_shape, "x"), kwargs)
 
 
 def add_params(p: argparse.ArgumentParser, transposed_only: bool = False) -> None:
