@@ -23,7 +23,6 @@ Examples
 from __future__ import annotations
 
 import importlib
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,10 +33,10 @@ import sympy
 from numpy.typing import ArrayLike, NDArray
 
 from . import symbolic
+from .explanation import terms
 from .identities import subpixel
-from .matrix import conv_transpose_matrix, matrix_nnz
+from .matrix import matrix_nnz
 from .ops import conv, conv_transpose
-from .padding import source_index
 from .spec import (
     PADDING_MODES,
     ConvolutionSpecError,
@@ -45,7 +44,6 @@ from .spec import (
     conv_spec,
     conv_transpose_spec,
     full_length,
-    input_index,
     reach,
     shape_arithmetic,
 )
@@ -87,42 +85,45 @@ def _idx(t: Sequence[int]) -> str:
 def _explain(
     x: NDArray[Any], w: NDArray[Any], spec: ConvTransposeSpec, index: tuple[int, ...], batched: bool
 ) -> list[str]:
-    """The terms of output element ``index``: column ``(c, *j)`` of ``C`` read off."""
+    """The terms of output element ``index``: column ``(c, *j)`` of ``C``, read off the index
+    relation (:func:`tconvmat.explanation.terms`) without building ``C``."""
     n = index[0] if batched else None
     c, j = index[-spec.ndim - 1], index[-spec.ndim :]
-    C = conv_transpose_matrix(w, spec.input_shape, **{k: getattr(spec, k) for k in _MATRIX_ARGS})
     col = int(np.ravel_multi_index((c, *j), spec.output_shape))
-    column = C[:, [col]].tocoo()
-    order = np.argsort(column.coords[0], kind="stable")
-    rows = column.coords[0][order]
-    c_out_g = spec.out_channels // spec.groups
-    c_local = c % c_out_g
+    by_input: dict[int, list[tuple[int, ...]]] = {}
+    for wi, xi in terms(spec, (c, *j)):
+        by_input.setdefault(int(np.ravel_multi_index(xi, spec.input_shape)), []).append(tuple(wi))
     xs = x[n] if batched else x
     lines = [
         f"y{_idx(index)} = Σ x[{'n, ' if batched else ''}c_in, *i] · w[c_in, c_out, *k] over the input "
         f"elements i and kernel taps k with j = i·s + k·d − p_before (column {col} of C, "
-        f"{rows.size} nonzero entr{'y' if rows.size == 1 else 'ies'}):"
+        f"{len(by_input)} nonzero entr{'y' if len(by_input) == 1 else 'ies'}):"
     ]
-    if rows.size == 0:
+    if not by_input:
         lines.append("    (no input element reaches this output: it should be 0, plus bias)")
-    for row in rows:
-        ci, *i = np.unravel_index(int(row), spec.input_shape)
-        per_axis = []
-        for a, (ia, ja) in enumerate(zip(i, j)):
-            u = input_index(
-                int(ia), np.arange(spec.kernel_size[a]), spec.stride[a], spec.dilation[a], spec.padding[a][0]
-            )
-            src, ok = source_index(u, spec.output_size[a], spec.padding_mode)
-            per_axis.append([int(k) for k in np.flatnonzero(ok & (src == ja))])
-        xi = (*(() if n is None else (n,)), int(ci), *map(int, i))
-        xv = xs[(int(ci), *map(int, i))]
-        for k in itertools.product(*per_axis):
-            wi = (int(ci), c_local, *k)
-            wv = w[wi]
+    shown = 0
+    for row in sorted(by_input):
+        if shown >= MAX_TERMS_SHOWN:
+            rest = sum(len(v) for v in by_input.values()) - shown
             lines.append(
-                f"    x{_idx(xi)} · w{_idx(wi)} = {xv} · {wv} = {xv * wv}    (input i={tuple(map(int, i))}, tap k={k})"
+                f"    … and {rest} more products (the sum has {shown + rest}); use a smaller case to see them"
             )
+            break
+        ci, *i = (int(v) for v in np.unravel_index(row, spec.input_shape))
+        xi = (*(() if n is None else (n,)), ci, *i)
+        xv = xs[(ci, *i)]
+        for wi in sorted(by_input[row]):
+            wv = w[wi]
+            k = wi[2:]
+            lines.append(
+                f"    x{_idx(xi)} · w{_idx(wi)} = {xv} · {wv} = {xv * wv}    (input i={tuple(i)}, tap k={k})"
+            )
+            shown += 1
     return lines
+
+
+MAX_TERMS_SHOWN = 100
+"""Products listed in a failure message; a larger sum is cut with a count."""
 
 
 _MATRIX_ARGS = ("stride", "padding", "output_padding", "groups", "dilation", "padding_mode")

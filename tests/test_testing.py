@@ -239,3 +239,25 @@ def test_conv_params_invalid_forward(params):
 def test_conv_params_bad_mode():
     with pytest.raises(tcm.ConvolutionSpecError, match="padding_modes must be among"):
         conv_params(padding_modes=("mirror",))
+
+
+def test_failure_message_on_a_real_sized_layer_builds_no_matrix(monkeypatch):
+    """48 channels at 64×64: the first wrong element is explained from the index relation,
+    an AssertionError (not MatrixTooLargeError), its sum cut to MAX_TERMS_SHOWN products."""
+    monkeypatch.setattr("tconvmat.matrix.conv_transpose_matrix", lambda *a, **k: pytest.fail("C was built"))
+    monkeypatch.setattr("tconvmat._core.assemble", lambda *a, **k: pytest.fail("C was built"))
+    x = np.ones((1, 48, 64, 64), np.int64)
+    w = np.ones((48, 48, 3, 3), np.int64)
+
+    def off_by_one(x, w, **kw):
+        y = tcm.conv_transpose(x, w, **kw)
+        y[0, 0, 5, 5] += 1
+        return y
+
+    with pytest.raises(AssertionError) as info:
+        assert_conv_transpose_equal(off_by_one, x, w)
+    text = str(info.value)
+    assert "at index (0, 0, 5, 5): expected 432, got 433" in text
+    assert "(column 335 of C, 432 nonzero entries)" in text
+    assert f"… and {432 - tt.MAX_TERMS_SHOWN} more products (the sum has 432)" in text
+    assert text.count("\n    x[") == tt.MAX_TERMS_SHOWN
