@@ -450,12 +450,20 @@ def test_check_reports_a_difference(onnx: ModuleType, ort: ModuleType) -> None:
     assert not check.ok and check.max_difference > 0.1
 
 
-def test_check_original_fails(onnx: ModuleType, ort: ModuleType) -> None:
-    """ONNX Runtime refuses output_padding ≥ stride even where dilation allows it (PyTorch does)."""
+def test_output_padding_past_stride_is_refused_as_onnx_runtime_does(
+    onnx: ModuleType, ort: ModuleType
+) -> None:
+    """ONNX Runtime refuses output_padding ≥ stride even where dilation allows it (PyTorch does):
+    the rewrite reads the node as ONNX Runtime runs it, as conventions.onnx does, and refuses it
+    up front instead of writing a model that runs where the original cannot."""
+    import tconvmat as tcm
+    from tconvmat.conventions import onnx as O
+
     model = single(dict(strides=[1], dilations=[2], output_padding=[1]))
-    out = _rw().rewrite_model(model)
-    with pytest.raises(_rw().RewriteError, match="ONNX Runtime cannot run the original model"):
-        _rw().check_rewrite(model, out, n=1)
+    with pytest.raises(_rw().RewriteError, match="output_padding must be smaller than strides"):
+        _rw().rewrite_model(model)
+    with pytest.raises(tcm.ConvolutionSpecError):
+        O.spec_from_onnx((1, 1, 4), (1, 1, 3), strides=[1], dilations=[2], output_padding=[1])
 
 
 # ---------------------------------------------------------------------------
@@ -571,6 +579,28 @@ def test_cli_left_and_fallback(onnx: ModuleType, ort: ModuleType, tmp_path: Any,
     onnx.save(single(dict(strides=[2], dilations=[2])), src)
     assert cli([str(src), "-o", str(tmp_path / "o.onnx"), "--to", "subpixel"]) == 0
     assert "up: conv instead (dilation 2 and stride 2 share the factor 2" in capsys.readouterr().out
+
+
+def test_cli_strict_refuses_to_leave_a_conv_transpose(
+    onnx: ModuleType, ort: ModuleType, tmp_path: Any, capsys: Any
+) -> None:
+    src, dst = tmp_path / "in.onnx", tmp_path / "o.onnx"
+    onnx.save(single(dict(strides=[2]), weight_as="input"), src)
+    assert cli([str(src), "-o", str(dst), "--check", "0", "--strict"]) == 1
+    out = capsys.readouterr().out
+    assert (
+        "1 left as ConvTranspose:" in out and "--strict: ConvTranspose nodes remain; nothing written" in out
+    )
+    assert not dst.exists()
+    onnx.save(single(dict(strides=[2])), src)  # all rewritten: --strict changes nothing
+    assert cli([str(src), "-o", str(dst), "--strict"]) == 0 and dst.exists()
+
+
+def test_cli_dim_names_must_exist(onnx: ModuleType, ort: ModuleType, tmp_path: Any, capsys: Any) -> None:
+    src = tmp_path / "in.onnx"
+    onnx.save(single(dict(strides=[2])), src)
+    assert cli([str(src), "-o", str(tmp_path / "o.onnx"), "--dim", "foo=3"]) == 2
+    assert "--dim: the model has no dynamic dimension 'foo'" in capsys.readouterr().err
 
 
 def test_cli_check_failure_exits_1(

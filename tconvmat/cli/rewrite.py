@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
+from typing import Any
 
 from ._args import Command, ToolMissing, UsageError, write_output
 
@@ -31,6 +32,11 @@ def _configure(p: argparse.ArgumentParser) -> None:
         help="run both models in ONNX Runtime on N random inputs and compare (default 3; 0: no check)",
     )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="seed of the random inputs (default 0)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 and write nothing if any ConvTranspose is left (for backends that have none)",
+    )
     p.add_argument(
         "--dim",
         action="append",
@@ -79,6 +85,16 @@ def _load(path: str) -> object:
     return model
 
 
+def _symbolic_dims(model: Any) -> set[str]:
+    """Names of the dynamic dimensions of the model's graph inputs."""
+    return {
+        d.dim_param
+        for v in model.graph.input
+        for d in v.type.tensor_type.shape.dim
+        if d.HasField("dim_param") and d.dim_param
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         import onnx  # noqa: F401
@@ -116,6 +132,16 @@ def _run(args: argparse.Namespace) -> int:
         lines.append(f"{len(result.left)} left as ConvTranspose:")
         lines += [f"  {o.node}: {o.note}" for o in result.left]
     status = 0
+    unknown = sorted(set(dims) - _symbolic_dims(model))
+    if unknown:
+        raise UsageError(
+            f"--dim: the model has no dynamic dimension {unknown[0]!r}; "
+            f"its dynamic dimensions: {', '.join(sorted(_symbolic_dims(model))) or 'none'}"
+        )
+    if args.strict and result.left:
+        print("\n".join(lines))
+        print("--strict: ConvTranspose nodes remain; nothing written")
+        return 1
     if args.check:
         try:
             check = check_rewrite(model, result.model, n=args.check, seed=args.seed, dims=dims)

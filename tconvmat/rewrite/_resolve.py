@@ -117,6 +117,12 @@ def spec_from_attributes(
     stride = _ints(attributes, "strides", n, 1)
     dilation = _ints(attributes, "dilations", n, 1)
     op = list(_ints(attributes, "output_padding", n, 0))
+    for a, (o, s_a) in enumerate(zip(op, stride)):
+        if not 0 <= o < s_a:  # ONNX Runtime's rule (PyTorch allows o < max(s, d)): what it runs
+            raise RewriteError(
+                f"output_padding must be smaller than strides on every axis, as ONNX Runtime requires; "
+                f"got output_padding={fmt(tuple(op))}, strides={fmt(stride)} (axis {a})"
+            )
     pads = _ints(attributes, "pads", 2 * n, 0)
     group = int(attributes.get("group", 1))
     if mode != "NOTSET" and "pads" in attributes:
