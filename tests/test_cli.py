@@ -673,9 +673,9 @@ def test_explain_shows_a_window_where_every_tap_lands(capsys):
                 "3",
             ],
             [
-                "the full result (every x times every tap) has 7 positions, 0…6; padding=1",
-                "crops position 0 and position 6; output_padding=1 adds 1 at the end: y is",
-                "positions 1…6 of it (6 positions).",
+                "the full result (every x times every tap) has 7 positions, 0…6;",
+                "output_padding=1 adds position 7 at its end (no tap reaches it: zeros);",
+                "padding=1 crops position 0 and position 7: y is positions 1…6 (6 positions).",
                 "Conv1d with this kernel, stride, padding and dilation maps L = 5 or 6 to 3;",
                 "output_padding=1 picks 6. So y = Cᵀx is the gradient of Conv1d(L = 6 → 3)",
             ],

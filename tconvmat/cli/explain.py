@@ -180,7 +180,7 @@ def _padding_text(spec: ConvTransposeSpec) -> str:
         (pb, pa), op = spec.padding[a], spec.output_padding[a]
         head = "every axis: " if alike else f"axis {a}: " if spec.ndim > 1 else ""
         zeros = spec.padding_mode == "zeros"
-        end = st.full if zeros else st.full + op  # a padding mode folds the full result with op
+        end = st.full + op  # output_padding extends the full result at its end, then padding crops
         crops = []
         if pb:
             crops.append(_positions(range(0, pb)))
@@ -194,16 +194,12 @@ def _padding_text(spec: ConvTransposeSpec) -> str:
         )
         if not zeros and crops:
             what += f" (onto the positions they copy, padding_mode={spec.padding_mode}: step 5 below)"
-        if op and zeros:
-            what += f"; output_padding={op} adds {op} at the end"
-        full = "the full result (every x times every tap)"
-        if op and not zeros:
-            full = f"the full result (every x times every tap, and output_padding={op} at the end)"
-        text = (
-            f"{head}{full} has {end} positions, 0…{end - 1}; "
-            f"{what}: y is positions {st.start}…{st.stop - 1} of it ({st.length} positions)"
-            + (f"; no tap reaches past position {st.full - 1}: zeros there." if st.stop > end else ".")
-        )
+        full = f"the full result (every x times every tap) has {st.full} positions, 0…{st.full - 1}"
+        if op:
+            them = "it" if op == 1 else "them"
+            reached = f"no tap reaches {them}: zeros" if zeros else "folded like the rest"
+            full += f"; output_padding={op} adds {_positions(range(st.full, end))} at its end ({reached})"
+        text = f"{head}{full}; {what}: y is positions {st.start}…{st.stop - 1} ({st.length} positions)."
         lines += textwrap.wrap(text, WIDTH - 2, subsequent_indent="  ")
         L = spec.input_size[a]
         *most, last = map(str, st.forward_lengths)
@@ -311,20 +307,25 @@ def _grid_text(problem: Problem, indices: Sequence[tuple[int, ...]], max_rows: i
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
     n_rows, n_cols = math.prod(spec.input_shape), math.prod(spec.output_shape)
-    if n_rows <= max_rows:
-        rows = list(range(n_rows))
-    else:
-        used = sorted(
-            {np.ravel_multi_index(xi, spec.input_shape) for idx in indices for _, xi in terms(spec, idx)}
-        )
-        # the first run of consecutive rows, then up to max_rows
-        cut = next((i for i in range(1, len(used)) if used[i] != used[i - 1] + 1), len(used))
-        start = int(used[0]) if used else 0
-        rows = list(range(start, min(n_rows, start + max(cut, 1))))[:max_rows]
-    text, rows = rows_grid(problem, rows, n_rows, n_cols, width=WIDTH - 2)
+    used = sorted(
+        {int(np.ravel_multi_index(xi, spec.input_shape)) for idx in indices for _, xi in terms(spec, idx)}
+    )
+    text, rows = rows_grid(
+        problem, list(range(n_rows)) if n_rows <= max_rows else [0], n_rows, n_cols, WIDTH - 2
+    )
+    if len(rows) < n_rows and used:  # not all rows fit: the rows the expressions below read
+        text, rows = rows_grid(problem, used[:max_rows], n_rows, n_cols, width=WIDTH - 2)
     lines = [text]
     if len(rows) < n_rows:
-        lines.append(f"(rows {rows[0]}…{rows[-1]} of {n_rows}: inputs of the expressions below)")
+        names = ", ".join(map(str, rows)) if len(rows) <= 8 else f"{rows[0]}, {rows[1]}, …, {rows[-1]}"
+        what = (
+            "the inputs the expressions below read"
+            if rows == used
+            else f"{len(rows)} of the {len(used)} inputs the expressions below read"
+            if used and set(rows) <= set(used)
+            else "the first rows that fit"
+        )
+        lines += textwrap.wrap(f"(rows {names} of {n_rows}: {what})", WIDTH - 2)
     if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1:
         i = tuple(int(v) for v in np.unravel_index(rows[0], spec.input_shape))
         lines.append(
@@ -381,6 +382,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
                 "C is the matrix of the forward convolution whose input has the transposed\n"
                 "output's shape: row i (an input element of the transposed convolution)\n"
                 "holds the kernel at columns j = i·s + k·d − p. Cells show the tap k."
+                + (
+                    "\n(The relation holds per axis, between the channels of one group; the"
+                    "\nrow and column numbers below flatten (channel, *position).)"
+                    if spec.ndim > 1 or spec.in_channels > 1 or spec.out_channels > 1
+                    else ""
+                )
                 + (
                     "\nTaps whose j falls outside 0…L_out − 1 are the ones padding crops."
                     if any(pb or pa for pb, pa in spec.padding) and spec.padding_mode == "zeros"
