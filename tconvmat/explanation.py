@@ -20,6 +20,7 @@ larger than the problem's own input and output:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -337,19 +338,21 @@ class Explanation:
     x: NDArray[Any]
     weight: NDArray[Any]
 
-    @property
+    @functools.cached_property
     def y(self) -> NDArray[Any]:
         """``conv_transpose(x, weight)`` (the scatter route)."""
         from .ops import conv_transpose
 
         return conv_transpose(self.x, self.weight, **self.spec.kwargs())
 
+    @functools.cached_property
     def matrix(self) -> Any:
         """``C`` (``scipy.sparse.csr_array``) with ``y.ravel() == C.T @ x.ravel()``."""
         from .matrix import conv_transpose_matrix
 
         return conv_transpose_matrix(self.weight, self.spec.input_shape, **self.spec.kwargs())
 
+    @functools.cached_property
     def equivalent(self) -> Any:
         """The equal stride-1 convolution (:class:`tconvmat.EquivalentConv`)."""
         from .ops import EquivalentConv
@@ -378,12 +381,29 @@ class Explanation:
                 f"axis {st.axis}: y is positions {st.start}…{st.stop - 1} of the full {st.full}; "
                 f"the forward convolution maps L = {picks} to {spec.input_size[st.axis]}, y has {st.length}"
             )
-        window = focus(spec)
-        shown = indices_in(range(min(spec.out_channels, 1)), window, limit)
+        if math.prod(spec.output_shape) <= limit:
+            window: tuple[range, ...] = tuple(range(n) for n in spec.output_size)
+            shown = indices_in(range(spec.out_channels), window, limit)
+        else:
+            window = focus(spec)
+            shown = indices_in(range(min(spec.out_channels, 1)), window, limit)
         for index, expr in zip(shown, expressions(spec, shown, self.x, self.weight)):
             symbols = expressions(spec, [index])[0]
             out.append(f"y{list(index)} = {symbols} = {expr}")
         out.append(f"y = {np.array2string(y, separator=', ', threshold=50)}")
+        C = self.matrix
+        out.append(
+            f"C: {C.shape[0]} × {C.shape[1]}, {C.nnz} nonzeros; y = Cᵀx (row i holds x[i]'s kernel copy)"
+        )
+        if C.shape[0] * C.shape[1] <= 120:
+            out += ["  " + line for line in np.array2string(C.toarray(), separator=" ").splitlines()]
+        if spec.padding_mode == "zeros":
+            eq = self.equivalent
+            out.append(
+                f"equivalent: insert s − 1 = {', '.join(str(s - 1) for s in eq.upsample)} zeros between "
+                f"neighbours, pad by P_l, P_r = {', '.join(f'{a}, {b}' for a, b in eq.pads)} (negative crops), "
+                f"convolve with stride 1 and the flipped, channel-swapped kernel w′"
+            )
         return out
 
     def __str__(self) -> str:

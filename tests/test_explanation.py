@@ -18,11 +18,12 @@ from .cases import Case, cases
 def test_learner_example_text_and_html():
     e = tcm.explain([[1, 1]], [[[1, 1, 1]]], stride=2)
     assert e.y.tolist() == [[1, 1, 2, 1, 1]]
-    assert (e.matrix().T @ np.array([1, 1])).tolist() == [1, 1, 2, 1, 1]
-    assert e.equivalent().pads == ((2, 2),)
+    assert (e.matrix.T @ np.array([1, 1])).tolist() == [1, 1, 2, 1, 1]
+    assert e.equivalent.pads == ((2, 2),)
     text = str(e)
     assert "axis 0: (2 − 1)·2 − 0 − 0 + 1·(3 − 1) + 0 + 1 = 5" in text
-    assert "y[0, 2] = w0*x1 + w2*x0 = 2" in text
+    assert "y[0, 2] = w0*x1 + w2*x0 = 2" in text and "y[0, 0] = w0*x0 = 1" in text
+    assert "[[1 1 1 0 0]" in text and "pad by P_l, P_r = 2, 2" in text
     html = e._repr_html_()
     images = re.findall(r'<img alt="(\w+)" src="data:image/png;base64,([^"]+)"', html)
     assert [name for name, _ in images] == ["scatter", "matrix", "sliding"]
