@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..spec import ConvolutionSpecError, ConvTransposeSpec, conv_transpose_output_length, conv_transpose_spec
+from ..spec import (
+    ConvolutionSpecError,
+    ConvTransposeSpec,
+    conv_transpose_output_length,
+    conv_transpose_spec,
+    same_split,
+)
 from ..spec import format_tuple as fmt
 
 __all__ = ["ATTRIBUTES", "AUTO_PADS", "RewriteError", "spec_from_attributes"]
@@ -43,9 +49,7 @@ def _ints(attrs: Mapping[str, Any], name: str, n: int, default: int) -> tuple[in
 
 def _split(total: int, auto_pad: str) -> tuple[int, int]:
     """ONNX's split of ``total_padding``: the odd one at the end for SAME_UPPER, else at the start."""
-    if auto_pad == "SAME_UPPER":
-        return total // 2, total - total // 2
-    return total - total // 2, total // 2
+    return same_split(total, odd_at_end=auto_pad == "SAME_UPPER")
 
 
 def spec_from_attributes(
