@@ -138,6 +138,44 @@ def test_model_matches_the_library_and_torch(seed: int, torch: Any) -> None:
         assert e.subs(subs) == o["value"]
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_each_displayed_product_pairs_its_own_weight_and_input(seed: int) -> None:
+    """``numbers`` reads term by term as ``expression`` with the values substituted."""
+    rng = np.random.default_rng(100 + seed)
+    p = random_params(rng, ndim=(1, 2), max_channels=2, max_groups=2, max_size=4, asymmetric=False)
+    q = _params_of(p)
+    spec, _w, _x = explorer.parse_params(q)
+    w = rng.integers(-9, 10, spec.weight_shape) * 10 + 1000  # distinct from x, never 0 or 1
+    x = rng.integers(-9, 10, spec.input_shape) * 10 + 5000
+    m = explorer.build_model(spec, w, x)
+    values = {str(s): v for s, v in zip(symbolic.input_symbols(spec.input_shape).reshape(-1), x.reshape(-1))}
+    values |= {
+        str(s): v for s, v in zip(symbolic.weight_symbols(spec.weight_shape).reshape(-1), w.reshape(-1))
+    }
+    checked = 0
+    for o in m["outputs"]:  # a loop over outputs in a test
+        if o["expression"] == "0":
+            assert o["numbers"] == ""
+            continue
+        symbols = [t.split("*") for t in o["expression"].split(" + ")]
+        numbers = [t.split("·") for t in o["numbers"].split(" + ")]
+        assert len(symbols) == len(numbers) == len(o["contributors"])
+        for (ws, xs), (wv, xv) in zip(symbols, numbers):
+            assert ws.startswith("w") and xs.startswith("x")
+            assert (int(wv), int(xv)) == (values[ws], values[xs])
+        assert sum(int(a) * int(b) for a, b in numbers) == o["value"]
+        checked += 1
+    assert checked == sum(bool(o["contributors"]) for o in m["outputs"])
+
+
+def test_known_case_numbers_follow_the_printed_terms() -> None:
+    out2 = explorer.model_from_params(_query(kernel_size=3, input_size=2, stride=2))["outputs"][2]
+    assert out2["expression"] == "w0*x1 + w2*x0"
+    assert out2["numbers"] == "1·2 + 3·1"  # w = 1, 2, 3 and x = 1, 2
+    assert out2["expression_html"].count("<i>w</i>") == 2
+    assert out2["expression_html"].index("<sub>0</sub>") < out2["expression_html"].index("<sub>2</sub>")
+
+
 def _flat(cell: list[int], shape: list[int]) -> int:
     return int(np.ravel_multi_index(tuple(cell), tuple(shape)))
 
