@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import tconvmat as tcm
-from tconvmat import explorer, symbolic
+from tconvmat import explorer, figures, symbolic
 from tconvmat.cli import serve as serve_cli
 from tconvmat.spec import ConvolutionSpecError
 from tconvmat.testing import random_params
@@ -174,6 +174,19 @@ def test_known_case_numbers_follow_the_printed_terms() -> None:
     assert out2["numbers"] == "1·2 + 3·1"  # w = 1, 2, 3 and x = 1, 2
     assert out2["expression_html"].count("<i>w</i>") == 2
     assert out2["expression_html"].index("<sub>0</sub>") < out2["expression_html"].index("<sub>2</sub>")
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect"])
+def test_the_page_starts_on_an_output_every_tap_reaches(mode: str) -> None:
+    q = _query(ndim=2, kernel_size="3x3", stride=2, padding=1, dilation=2, output_padding=1, input_size="3x3")
+    m = explorer.model_from_params(q | {"padding_mode": mode})
+    start = m["outputs"][m["start"]]
+    assert m["start"] != len(m["outputs"]) // 2  # the flat middle, y[0,4,0], is 0: nothing to show
+    assert len(start["contributors"]) == 9 == max(len(o["contributors"]) for o in m["outputs"])
+    if mode == "zeros":
+        spec, w, x = explorer.parse_params(q)
+        at = figures.default_position(figures.sliding_data(spec, w, x))
+        assert start["index"] == [0, *at]  # the figures' choice, one source
 
 
 def _flat(cell: list[int], shape: list[int]) -> int:

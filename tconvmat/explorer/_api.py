@@ -494,6 +494,7 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
         },
         "inputs": inputs,
         "outputs": outputs,
+        "start": _start(spec, w, xa, np.diff(col_start)),
         "views": None,
         "views_error": None,
     }
@@ -518,6 +519,20 @@ def _numbers(
     """
     value = {ws[c[2]] * xs[c[0]]: f"{_fmt(w[c[2]])}·{_fmt(x[c[0]])}" for c in contrib}
     return " + ".join(value[t] for t in ordered_terms(expr))
+
+
+def _start(spec: ConvTransposeSpec, w: np.ndarray, x: np.ndarray, counts: np.ndarray) -> int:
+    """The flat output the page points at first: one every tap reaches when there is one.
+
+    Zeros padding: :func:`tconvmat.figures.default_position` (the figures' choice, the
+    output whose window reads the most inputs) in the first channel pair's output channel;
+    other padding modes: the output with the most contributors (first of the ties).
+    """
+    if spec.padding_mode != "zeros":
+        return int(np.argmax(counts))
+    c_in, c_out = _pairs(spec)[0]
+    at = figures.default_position(figures.sliding_data(spec, w, x, (c_in, c_out)))
+    return c_out * math.prod(spec.output_size) + int(np.ravel_multi_index(at, spec.output_size))
 
 
 def _outpad(spec: ConvTransposeSpec) -> list[bool]:

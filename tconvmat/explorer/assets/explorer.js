@@ -129,10 +129,11 @@
         cell(g, (p - lo[0]) * CS, ys, fmt(sums[p - lo[0]]), "sum" + (inside ? "" : " crop"), { pos: String(p) });
       }
     } else {
-      var f = focusSpatial === null || focusSpatial === undefined ? 0 : focusSpatial;
+      var none = focusSpatial === null || focusSpatial === undefined, f = none ? 0 : focusSpatial;
       var W = hi[1] - lo[1] + 1, H = hi[0] - lo[0] + 1;
       var g2 = el("g", { transform: "translate(30," + (40 + top) + ")" }, svg);
-      label(g2, 0, -24, "copy of x[" + P.c + "][" + key(m.inputs[f].index.slice(1)) + "] · w (dashed: cropped)", "start");
+      label(g2, 0, -24, (none ? "no input of channel " + P.c + " reaches the pointed output; " : "") +
+        "copy of x[" + P.c + "][" + key(m.inputs[f].index.slice(1)) + "] · w (dashed: cropped)", "start");
       for (var r = 0; r < H; r++) for (var c = 0; c < W; c++) {
         var pr = r + lo[0], pc = c + lo[1];
         var ins = pr >= 0 && pr < out[0] && pc >= 0 && pc < out[1];
@@ -378,7 +379,7 @@
     var pointed = state.pointed;
     if (pointed && pointed.kind === "output" && pointed.flat < m.outputs.length) pointOutput(pointed.flat);
     else if (pointed && pointed.kind === "input" && pointed.flat < m.inputs.length) pointInput(pointed.flat);
-    else pointOutput(Math.floor(m.outputs.length / 2));
+    else pointOutput(m.start);
     document.body.dataset.ready = String(++state.seq);
   }
 
