@@ -492,6 +492,17 @@ def test_explore_refuses_with_one_line(capsys: pytest.CaptureFixture[str]) -> No
     assert "at most 16" in capsys.readouterr().err
 
 
+def test_explore_names_html_when_it_cannot_write(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["explore", "--kernel-size", "3", "--input", "1,1", "--html"]
+    assert serve_cli.main([*argv, "/nonexistent/dir/x.html"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1 and "--html: cannot write '/nonexistent/dir/x.html'" in err and "-o" not in err
+    )
+    assert serve_cli.main([*argv, str(tmp_path)]) == 2  # a directory
+    assert "--html:" in capsys.readouterr().err
+
+
 def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert serve_cli.main(["serve", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
