@@ -274,6 +274,67 @@ def test_draw_all_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "position must lie" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("name", "fmt", "magic"),
+    [
+        ("y.svg", None, b"<?xml"),
+        ("y.pdf", None, b"%PDF"),
+        ("y.gif", None, b"GIF8"),
+        ("y.png", None, b"\x89PNG"),
+        ("y.PNG", "png", b"\x89PNG"),
+        ("y", "svg", b"<?xml"),
+    ],
+)
+def test_draw_format_follows_the_extension(tmp_path: Path, name: str, fmt: str | None, magic: bytes) -> None:
+    out = tmp_path / name
+    assert _cli([*LEARNER_ARGS, *(["--format", fmt] if fmt else []), "-o", str(out)]) == 0
+    assert out.read_bytes().lstrip()[: len(magic)] == magic
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "message"),
+    [
+        ("y.png", "pdf", "--format pdf contradicts -o"),
+        ("y.svg", "png", "--format png contradicts -o"),
+        ("y.jpg", None, "cannot tell the format from .jpg"),
+        ("y", None, "cannot tell the format from a name without an extension"),
+    ],
+)
+def test_draw_refuses_a_format_the_name_contradicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str | None, message: str
+) -> None:
+    out = tmp_path / name
+    assert _cli([*LEARNER_ARGS, *(["--format", fmt] if fmt else []), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and not out.exists()
+
+
+def test_draw_uses_the_weight_of_every_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --weight: arange over the whole weight tensor, as explain and apply (problem.weight)."""
+    argv = [
+        "--kernel-size",
+        "2",
+        "--stride",
+        "2",
+        "--in-channels",
+        "2",
+        "--out-channels",
+        "2",
+        "--input-size",
+        "2",
+    ]
+    seen = []
+    real = figures.SlidingFigure.from_spec
+
+    def spy(spec: object, w: object, x: object, **kw: object) -> object:
+        seen.append(np.asarray(w))
+        return real(spec, w, x, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(figures.SlidingFigure, "from_spec", spy)
+    assert _cli([*argv, "-o", str(tmp_path / "y.svg")]) == 0
+    assert seen[0].shape == (2, 2, 2) and seen[0].reshape(-1).tolist() == list(range(1, 9))
+
+
 def test_animation_frames_and_html() -> None:
     anim = figures.animate(TWO_D, view="gather")
     assert len(anim) == 64
