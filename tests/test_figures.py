@@ -392,3 +392,28 @@ def test_gif_frames_are_the_rendered_frames() -> None:
     fills = {figures.cell_fill(k, t, False) for k in ("value", "zero", "pad") for t in range(9)}
     flat = {(c.red, c.green, c.blue) for c in fills}
     assert flat & colours(frames[20]) <= colours(decoded[20])  # every fill on show kept exactly
+
+
+def _text(label: object) -> str:
+    return "".join(str(getattr(p, "value", p)) for p in label)  # type: ignore[attr-defined]
+
+
+def test_several_channels_label_each_pair_share_and_full_input_index() -> None:
+    spec = tcm.conv_transpose_spec((2, 2, 3), (2, 2), stride=2)
+    w, x = np.arange(1, 13).reshape(2, 2, 3), np.arange(1, 5).reshape(2, 2)
+    scene = figures.scatter_scene(figures.scatter_data(spec, w, x, (1, 1)))
+    assert [_text(r) for r in scene.grid("copies").row_labels] == ["$x_{1,0} = 3$", "$x_{1,1} = 4$"]
+    assert [_text(r) for r in scene.grid("sum").row_labels] == ["$x[1] \\ast w[1,1] = \\sum$"]
+    two = tcm.conv_transpose_spec((2, 1, 2, 2), (2, 2, 2), stride=2)
+    s2 = figures.scatter_scene(
+        figures.scatter_data(
+            two, np.arange(1, 9).reshape(2, 1, 2, 2), np.arange(1, 9).reshape(2, 2, 2), (1, 0)
+        )
+    )
+    assert _text(s2.grid("sum").title) == "sum of every copy: $x[1] \\ast w[1,0]$"
+    assert _text(s2.grid("copy").title).startswith("copy $x_{1,")
+    one = figures.scatter_scene(
+        figures.scatter_data(LEARNER, np.array([[[1, 2, 3]]]), np.array([[1, 2]]))
+    )  # one channel: y and x_i
+    assert [_text(r) for r in one.grid("sum").row_labels] == ["$y = \\sum$"]
+    assert _text(one.grid("copies").row_labels[0]).startswith("$x_{0} = ")

@@ -658,6 +658,15 @@ def _sub(name: str, index: Sequence[int], base: int) -> str:
     return f"{name}_{{{','.join(str(int(i) + base) for i in index)}}}"
 
 
+def _share(spec: ConvTransposeSpec, pair: tuple[int, int], base: int, nm: Mapping[str, str]) -> str:
+    """What a pair's sum is when there are several channels: ``x[c] ∗ w[c, o_local]``, else ``y``."""
+    if spec.in_channels == 1 and spec.out_channels == 1:
+        return nm["y"]
+    c, o = pair
+    local = o % (spec.out_channels // spec.groups)
+    return f"{nm['x']}[{c + base}] \\ast {nm['w']}[{c + base},{local + base}]"
+
+
 def _pair_title(spec: ConvTransposeSpec, pair: tuple[int, int], base: int) -> str:
     if spec.in_channels == 1 and spec.out_channels == 1:
         return ""
@@ -725,8 +734,9 @@ def scatter_scene(
         if upto is not None:  # the newest copy coloured, the earlier ones plain
             tap[rows[shown & (rows < upto)], rel[shown & (rows < upto)]] = -1
         outpad_rows = np.broadcast_to(outpad_c[None, :], (n_in, cols)) & (kind == "value")
+        channel = (data.pair[0],) if spec.in_channels > 1 else ()  # x_{c,i} with several channels
         x_labels = tuple(
-            (f"${_sub(nm['x'], (i,), base)} = ", Val(v), "$")
+            (f"${_sub(nm['x'], (*channel, i), base)} = ", Val(v), "$")
             for i, v in enumerate(data.x.reshape(-1).tolist())
         )
         copies = _grid(
@@ -751,7 +761,7 @@ def scatter_scene(
             values=_as2d(sums),
             kind=_as2d(sum_kind),
             outpad=_as2d(outpad_c & in_out),
-            row_labels=((f"${nm['y']} = \\sum$",),),
+            row_labels=((f"${_share(spec, data.pair, base, nm)} = \\sum$",),),
         )
         texts.append(Text(-0.15, y0, ("output position $j$",), "east"))
         rules.append((0, total_row - 0.65, cols, total_row - 0.65))
@@ -799,7 +809,10 @@ def scatter_scene(
         tap=c_tap,
         outpad=outpad_c & in_out,
         title=(
-            (f"copy ${_sub(nm['x'], [int(v) for v in fx], base)} \\cdot {nm['w']}$",)
+            (
+                f"copy ${_sub(nm['x'], [*([data.pair[0]] if spec.in_channels > 1 else []), *map(int, fx)], base)}"
+                f" \\cdot {nm['w']}$",
+            )
             if upto is None
             else (f"copy ${nm['x']}_i \\cdot {nm['w']}$",)
         ),
@@ -812,6 +825,8 @@ def scatter_scene(
     if upto is not None:
         s_tap = c_tap
     sum_title = "sum of every copy" if upto is None else "sum of the copies so far"
+    if spec.in_channels > 1 or spec.out_channels > 1:
+        sum_title += f": ${_share(spec, data.pair, base, nm)}$"
     sum_grid = _grid(
         "sum",
         sx0,

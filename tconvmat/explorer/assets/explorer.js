@@ -109,12 +109,15 @@
       label(svg, 4, 14, "input channel " + P.c + " → output channel " + P.o + ": its share of y[" + P.o + "]", "start", "small");
       top = 18;
     }
+    var multi = m.params.in_channels > 1 || m.params.out_channels > 1;
+    // several channels: this panel is one pair's share x[c] ∗ w[c, o'], its rows the inputs x[c, i]
+    var share = "x[" + P.c + "] ∗ w[" + P.c + "," + (P.o % (m.params.out_channels / m.params.groups)) + "]";
     if (nd === 1) {
-      var g = el("g", { transform: "translate(64," + (22 + top) + ")" }, svg);
+      var g = el("g", { transform: "translate(" + (multi ? 120 : 64) + "," + (22 + top) + ")" }, svg);
       for (var j = lo[0]; j <= hi[0]; j++) label(g, (j - lo[0]) * CS + CS / 2, -6, j, "middle", "idx");
       sc.positions.forEach(function (taps, i) {
         var rowg = el("g", { "class": "srow", "data-input": i }, g);
-        label(rowg, -8, i * CS + CS / 2 + 4, "x" + i + "·w", "end");
+        label(rowg, -8, i * CS + CS / 2 + 4, "x" + (m.params.in_channels > 1 ? P.c + "," : "") + i + "·w", "end");
         taps.forEach(function (pos, k) {
           var cls = "copy" + (sc.inside[i][k] ? "" : " crop");
           var grp = cell(rowg, (pos[0] - lo[0]) * CS, i * CS, fmt(prod[i][k]), cls, { input: i, tap: k, pos: key(pos) });
@@ -123,7 +126,7 @@
       });
       var ys = sc.positions.length * CS + 10;
       el("line", { x1: 0, x2: (hi[0] - lo[0] + 1) * CS, y1: ys - 5, y2: ys - 5, "class": "rule" }, g);
-      label(g, -8, ys + CS / 2 + 4, "Σ", "end");
+      label(g, -8, ys + CS / 2 + 4, multi ? share + " = Σ" : "Σ", "end");
       for (var p = lo[0]; p <= hi[0]; p++) {
         var inside = p >= 0 && p < out[0];
         cell(g, (p - lo[0]) * CS, ys, fmt(sums[p - lo[0]]), "sum" + (inside ? "" : " crop"), { pos: String(p) });
