@@ -417,3 +417,20 @@ def test_several_channels_label_each_pair_share_and_full_input_index() -> None:
     )  # one channel: y and x_i
     assert [_text(r) for r in one.grid("sum").row_labels] == ["$y = \\sum$"]
     assert _text(one.grid("copies").row_labels[0]).startswith("$x_{0} = ")
+
+
+def test_tap_colour_key_axis_names_and_every_column_ticked() -> None:
+    scene = figures.ScatterFigure.from_spec(TWO_D).scene()
+    assert scene.tap_key == tuple(f"w[{a},{b}]" for a in range(3) for b in range(3))
+    texts = [t.get_text() for t in figures.ScatterFigure.from_spec(LEARNER).plot().ax_.texts]
+    assert "taps:" in texts and {"w[0]", "w[1]", "w[2]"} <= set(texts)
+    fig = figures.MatrixFigure.from_spec(LEARNER).plot()
+    swatches = [p.get_facecolor()[:3] for p in fig.ax_.patches if p.get_fill() and p.get_width() == 0.7]
+    assert np.allclose(swatches, [figures.tap_color(k).rgb for k in range(3)], atol=1e-2)
+    texts = [t.get_text() for t in fig.ax_.texts]
+    assert "rows: inputs $i$" in texts and "columns: outputs $j$" in texts
+    assert sorted(t for t in texts if t.isdigit()) == sorted(
+        ["0", "1"] + [str(j) for j in range(5)]
+    )  # 1-D: all
+    wide = [t.get_text() for t in figures.MatrixFigure.from_spec(TWO_D).plot().ax_.texts]
+    assert sorted(t for t in wide if t.isdigit()) == sorted(["0", "8", "0", "63"])  # 2-D: first and last

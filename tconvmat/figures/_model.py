@@ -134,6 +134,7 @@ class Scene:
     matrix: Matrix | None = None
     caption: str = ""
     step: Label = ()  # an animation frame's line on top (what happens at this step)
+    tap_key: tuple[str, ...] = ()  # the colour key: the label of each kernel tap's colour, in tap order
 
     def grid(self, name: str) -> Grid:
         """The grid called ``name`` (the first, if several)."""
@@ -667,6 +668,18 @@ def _share(spec: ConvTransposeSpec, pair: tuple[int, int], base: int, nm: Mappin
     return f"{nm['x']}[{c + base}] \\ast {nm['w']}[{c + base},{local + base}]"
 
 
+def tap_key(kernel_size: Sequence[int], base: int = 0, w: str = "w") -> tuple[str, ...]:
+    """The colour key's labels: tap ``k`` (flat, C order) is ``w[k]`` (1-D) or ``w[k_0,k_1]``.
+
+    Examples
+    --------
+    >>> tap_key((3,)), tap_key((2, 2), base=1)
+    (('w[0]', 'w[1]', 'w[2]'), ('w[1,1]', 'w[1,2]', 'w[2,1]', 'w[2,2]'))
+    """
+    idx = np.indices(tuple(kernel_size)).reshape(len(kernel_size), -1).T + base
+    return tuple(f"{w}[{','.join(map(str, k))}]" for k in idx.tolist())
+
+
 def _pair_title(spec: ConvTransposeSpec, pair: tuple[int, int], base: int) -> str:
     if spec.in_channels == 1 and spec.out_channels == 1:
         return ""
@@ -767,7 +780,9 @@ def scatter_scene(
         rules.append((0, total_row - 0.65, cols, total_row - 0.65))
         if title:
             texts.append(Text(cols / 2, y0 - 1, (title,), "center"))
-        return Scene((copies, sum_grid), tuple(texts), tuple(rules))
+        return Scene(
+            (copies, sum_grid), tuple(texts), tuple(rules), tap_key=tap_key(spec.kernel_size, base, nm["w"])
+        )
     # 2-D
     flat_focus = _flat_focus(data.spec, focus, upto)
     x_shape = spec.input_size
@@ -843,7 +858,9 @@ def scatter_scene(
     )
     if title:
         texts.append(Text(0, y0, (title,), "west"))
-    return Scene((x_grid, copy_grid, sum_grid), tuple(texts))
+    return Scene(
+        (x_grid, copy_grid, sum_grid), tuple(texts), tap_key=tap_key(spec.kernel_size, base, nm["w"])
+    )
 
 
 def _flat_focus(spec: ConvTransposeSpec, focus: Sequence[int] | int | None, upto: int | None) -> int:
@@ -1059,4 +1076,10 @@ def stack(scenes: Sequence[Scene], gap: float = 1.5) -> Scene:
         texts += [Text(t.x, t.y + dy, t.label, t.anchor, t.gray) for t in scene.texts]
         rules += [(a, b + dy, c, e + dy) for a, b, c, e in scene.rules]
         offset = scene.bounds[3] + dy + gap
-    return Scene(tuple(grids), tuple(texts), tuple(rules), caption=scenes[0].caption if scenes else "")
+    return Scene(
+        tuple(grids),
+        tuple(texts),
+        tuple(rules),
+        caption=scenes[0].caption if scenes else "",
+        tap_key=scenes[0].tap_key if scenes else (),
+    )
