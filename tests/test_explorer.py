@@ -173,6 +173,8 @@ def test_known_case_numbers_follow_the_printed_terms() -> None:
     assert out2["expression"] == "w0*x1 + w2*x0"
     assert out2["numbers"] == "1·2 + 3·1"  # w = 1, 2, 3 and x = 1, 2
     assert out2["expression_html"].count("<i>w</i>") == 2
+    m2 = explorer.model_from_params(_query(ndim=2, kernel_size="2x3", input_size=2, stride=2))
+    assert m2["tap_labels"] == ["w[0,0]", "w[0,1]", "w[0,2]", "w[1,0]", "w[1,1]", "w[1,2]"]  # the colour key
     assert out2["expression_html"].index("<sub>0</sub>") < out2["expression_html"].index("<sub>2</sub>")
 
 

@@ -294,3 +294,12 @@ def test_scatter_labels_each_channel_pair_share(page: Any) -> None:
     assert any(t.endswith("] = Σ") and " ∗ w[" in t for t in labels), labels
     assert "Σ" not in labels and not any(re.fullmatch(r"x\d·w", t) for t in labels), labels
     assert any(re.fullmatch(r"x\d,\d·w", t) for t in labels)
+
+
+def test_tap_colour_key_under_scatter_and_c(page: Any) -> None:
+    set_params(page, input_size=2, kernel_size=3, stride=2, padding=0, in_channels=1, out_channels=1)
+    for v in ("scatter", "C"):
+        keys = page.eval_on_selector_all(
+            f'[data-view="{v}"] .tapkey text', "els => els.map(e => e.textContent)"
+        )
+        assert keys == ["taps:", "w[0]", "w[1]", "w[2]"], (v, keys)

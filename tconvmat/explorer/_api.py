@@ -484,6 +484,7 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
         "weight_shape": list(spec.weight_shape),
         "weight": w_list,
         "tap_colors": [figures.tap_color(k).hex for k in range(n_taps)],
+        "tap_labels": list(figures.tap_key(spec.kernel_size)),
         "outpad": _outpad(spec),
         "shape_arithmetic": shape_arithmetic(spec),
         "torch_call": torch_call(spec, w, xa),

@@ -91,6 +91,7 @@
       for (var j = 0; j < nc; j++) label(g, j * s + s / 2, -6, j, "middle", "idx");
     }
     fit(svg);
+    if (m.C.entries.some(function (e) { return e[2] >= 0; })) drawTapKey(svg);
   }
 
   function pairInfo() {
@@ -151,6 +152,7 @@
       });
     }
     fit(svg);
+    drawTapKey(svg);
   }
 
   function drawU() {
@@ -171,6 +173,21 @@
     label(wg, us.length === 1 ? -8 : 0, us.length === 1 ? CS / 2 + 4 : -6, "w′", us.length === 1 ? "end" : "start");
     fit(svg);
     drawLegend(svg);
+  }
+
+  // the tap colour key: one swatch per kernel tap, labelled with the weight entry it multiplies
+  function drawTapKey(svg) {
+    var m = state.model, b = svg.getBBox(), x = 0;
+    var g = el("g", { "class": "tapkey", transform: "translate(" + Math.max(4, b.x) + "," + (b.y + b.height + 12) + ")" }, svg);
+    label(g, 0, 11, "taps:", "start", "small");
+    x = 36;
+    m.tap_labels.forEach(function (t, k) {
+      var grp = cell(g, x, 0, "", "key", { tap: k }, 14);
+      grp.firstChild.style.fill = m.tap_colors[k % m.tap_colors.length];
+      label(g, x + 18, 11, t, "start", "small");
+      x += 26 + 7 * t.length;
+    });
+    fit(svg);
   }
 
   function drawLegend(svg) {
