@@ -415,7 +415,7 @@ def _step_text(ax: Axes, scene: Scene) -> MplText:
 
 def _draw_legend(ax: Axes, scene: Scene, entries: list[tuple[str, str]], size: float) -> None:
     x_min, _, _, y_max = scene.bounds
-    y = y_max + 1.0
+    y = y_max + 1.0 + (0.0 if scene.matrix is None else 1.0)  # under C: below its column axis name
     x = x_min
     for key, text in entries:
         if key in ("zero", "pad", "current"):
