@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import tconvmat as tcm
-from tconvmat import explorer, symbolic
+from tconvmat import explorer, figures, symbolic
 from tconvmat.cli import serve as serve_cli
 from tconvmat.spec import ConvolutionSpecError
 from tconvmat.testing import random_params
@@ -136,6 +136,59 @@ def test_model_matches_the_library_and_torch(seed: int, torch: Any) -> None:
     )
     for o, e in list(zip(m["outputs"], exprs))[:: max(1, len(exprs) // 7)]:
         assert e.subs(subs) == o["value"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_each_displayed_product_pairs_its_own_weight_and_input(seed: int) -> None:
+    """``numbers`` reads term by term as ``expression`` with the values substituted."""
+    rng = np.random.default_rng(100 + seed)
+    p = random_params(rng, ndim=(1, 2), max_channels=2, max_groups=2, max_size=4, asymmetric=False)
+    q = _params_of(p)
+    spec, _w, _x = explorer.parse_params(q)
+    w = rng.integers(-9, 10, spec.weight_shape) * 10 + 1000  # distinct from x, never 0 or 1
+    x = rng.integers(-9, 10, spec.input_shape) * 10 + 5000
+    m = explorer.build_model(spec, w, x)
+    values = {str(s): v for s, v in zip(symbolic.input_symbols(spec.input_shape).reshape(-1), x.reshape(-1))}
+    values |= {
+        str(s): v for s, v in zip(symbolic.weight_symbols(spec.weight_shape).reshape(-1), w.reshape(-1))
+    }
+    checked = 0
+    for o in m["outputs"]:  # a loop over outputs in a test
+        if o["expression"] == "0":
+            assert o["numbers"] == ""
+            continue
+        symbols = [t.split("*") for t in o["expression"].split(" + ")]
+        numbers = [t.split("·") for t in o["numbers"].split(" + ")]
+        assert len(symbols) == len(numbers) == len(o["contributors"])
+        for (ws, xs), (wv, xv) in zip(symbols, numbers):
+            assert ws.startswith("w") and xs.startswith("x")
+            assert (int(wv), int(xv)) == (values[ws], values[xs])
+        assert sum(int(a) * int(b) for a, b in numbers) == o["value"]
+        checked += 1
+    assert checked == sum(bool(o["contributors"]) for o in m["outputs"])
+
+
+def test_known_case_numbers_follow_the_printed_terms() -> None:
+    out2 = explorer.model_from_params(_query(kernel_size=3, input_size=2, stride=2))["outputs"][2]
+    assert out2["expression"] == "w0*x1 + w2*x0"
+    assert out2["numbers"] == "1·2 + 3·1"  # w = 1, 2, 3 and x = 1, 2
+    assert out2["expression_html"].count("<i>w</i>") == 2
+    m2 = explorer.model_from_params(_query(ndim=2, kernel_size="2x3", input_size=2, stride=2))
+    assert m2["tap_labels"] == ["w[0,0]", "w[0,1]", "w[0,2]", "w[1,0]", "w[1,1]", "w[1,2]"]  # the colour key
+    assert out2["expression_html"].index("<sub>0</sub>") < out2["expression_html"].index("<sub>2</sub>")
+
+
+@pytest.mark.parametrize("mode", ["zeros", "reflect"])
+def test_the_page_starts_on_an_output_every_tap_reaches(mode: str) -> None:
+    q = _query(ndim=2, kernel_size="3x3", stride=2, padding=1, dilation=2, output_padding=1, input_size="3x3")
+    m = explorer.model_from_params(q | {"padding_mode": mode})
+    start = m["outputs"][m["start"]]
+    assert m["start"] != len(m["outputs"]) // 2  # the flat middle, y[0,4,0], is 0: nothing to show
+    assert len(start["contributors"]) == 9 == max(len(o["contributors"]) for o in m["outputs"])
+    if mode == "zeros":
+        spec, w, x = explorer.parse_params(q)
+        at = figures.default_position(figures.sliding_data(spec, w, x))
+        assert start["index"] == [0, *at]  # the figures' choice, one source
 
 
 def _flat(cell: list[int], shape: list[int]) -> int:
@@ -439,6 +492,17 @@ def test_explore_refuses_with_one_line(capsys: pytest.CaptureFixture[str]) -> No
     assert err.count("\n") == 1 and "output_padding must be smaller than stride or dilation" in err
     assert serve_cli.main(["explore", "--kernel-size", "3", "--input-size", "40"]) == 2
     assert "at most 16" in capsys.readouterr().err
+
+
+def test_explore_names_html_when_it_cannot_write(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["explore", "--kernel-size", "3", "--input", "1,1", "--html"]
+    assert serve_cli.main([*argv, "/nonexistent/dir/x.html"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1 and "--html: cannot write '/nonexistent/dir/x.html'" in err and "-o" not in err
+    )
+    assert serve_cli.main([*argv, str(tmp_path)]) == 2  # a directory
+    assert "--html:" in capsys.readouterr().err
 
 
 def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -285,3 +286,20 @@ def test_html_file_works_offline(browser: Any, tmp_path: Path) -> None:
 
 def setup_module() -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+
+
+def test_scatter_labels_each_channel_pair_share(page: Any) -> None:
+    set_params(page, input_size=2, kernel_size=3, stride=2, padding=0, in_channels=2, out_channels=2)
+    labels = page.eval_on_selector_all('[data-view="scatter"] text', "els => els.map(e => e.textContent)")
+    assert any(t.endswith("] = Σ") and " ∗ w[" in t for t in labels), labels
+    assert "Σ" not in labels and not any(re.fullmatch(r"x\d·w", t) for t in labels), labels
+    assert any(re.fullmatch(r"x\d,\d·w", t) for t in labels)
+
+
+def test_tap_colour_key_under_scatter_and_c(page: Any) -> None:
+    set_params(page, input_size=2, kernel_size=3, stride=2, padding=0, in_channels=1, out_channels=1)
+    for v in ("scatter", "C"):
+        keys = page.eval_on_selector_all(
+            f'[data-view="{v}"] .tapkey text', "els => els.map(e => e.textContent)"
+        )
+        assert keys == ["taps:", "w[0]", "w[1]", "w[2]"], (v, keys)

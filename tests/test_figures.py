@@ -274,6 +274,67 @@ def test_draw_all_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "position must lie" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("name", "fmt", "magic"),
+    [
+        ("y.svg", None, b"<?xml"),
+        ("y.pdf", None, b"%PDF"),
+        ("y.gif", None, b"GIF8"),
+        ("y.png", None, b"\x89PNG"),
+        ("y.PNG", "png", b"\x89PNG"),
+        ("y", "svg", b"<?xml"),
+    ],
+)
+def test_draw_format_follows_the_extension(tmp_path: Path, name: str, fmt: str | None, magic: bytes) -> None:
+    out = tmp_path / name
+    assert _cli([*LEARNER_ARGS, *(["--format", fmt] if fmt else []), "-o", str(out)]) == 0
+    assert out.read_bytes().lstrip()[: len(magic)] == magic
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "message"),
+    [
+        ("y.png", "pdf", "--format pdf contradicts -o"),
+        ("y.svg", "png", "--format png contradicts -o"),
+        ("y.jpg", None, "cannot tell the format from .jpg"),
+        ("y", None, "cannot tell the format from a name without an extension"),
+    ],
+)
+def test_draw_refuses_a_format_the_name_contradicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, fmt: str | None, message: str
+) -> None:
+    out = tmp_path / name
+    assert _cli([*LEARNER_ARGS, *(["--format", fmt] if fmt else []), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and not out.exists()
+
+
+def test_draw_uses_the_weight_of_every_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --weight: arange over the whole weight tensor, as explain and apply (problem.weight)."""
+    argv = [
+        "--kernel-size",
+        "2",
+        "--stride",
+        "2",
+        "--in-channels",
+        "2",
+        "--out-channels",
+        "2",
+        "--input-size",
+        "2",
+    ]
+    seen = []
+    real = figures.SlidingFigure.from_spec
+
+    def spy(spec: object, w: object, x: object, **kw: object) -> object:
+        seen.append(np.asarray(w))
+        return real(spec, w, x, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(figures.SlidingFigure, "from_spec", spy)
+    assert _cli([*argv, "-o", str(tmp_path / "y.svg")]) == 0
+    assert seen[0].shape == (2, 2, 2) and seen[0].reshape(-1).tolist() == list(range(1, 9))
+
+
 def test_animation_frames_and_html() -> None:
     anim = figures.animate(TWO_D, view="gather")
     assert len(anim) == 64
@@ -331,3 +392,45 @@ def test_gif_frames_are_the_rendered_frames() -> None:
     fills = {figures.cell_fill(k, t, False) for k in ("value", "zero", "pad") for t in range(9)}
     flat = {(c.red, c.green, c.blue) for c in fills}
     assert flat & colours(frames[20]) <= colours(decoded[20])  # every fill on show kept exactly
+
+
+def _text(label: object) -> str:
+    return "".join(str(getattr(p, "value", p)) for p in label)  # type: ignore[attr-defined]
+
+
+def test_several_channels_label_each_pair_share_and_full_input_index() -> None:
+    spec = tcm.conv_transpose_spec((2, 2, 3), (2, 2), stride=2)
+    w, x = np.arange(1, 13).reshape(2, 2, 3), np.arange(1, 5).reshape(2, 2)
+    scene = figures.scatter_scene(figures.scatter_data(spec, w, x, (1, 1)))
+    assert [_text(r) for r in scene.grid("copies").row_labels] == ["$x_{1,0} = 3$", "$x_{1,1} = 4$"]
+    assert [_text(r) for r in scene.grid("sum").row_labels] == ["$x[1] \\ast w[1,1] = \\sum$"]
+    two = tcm.conv_transpose_spec((2, 1, 2, 2), (2, 2, 2), stride=2)
+    s2 = figures.scatter_scene(
+        figures.scatter_data(
+            two, np.arange(1, 9).reshape(2, 1, 2, 2), np.arange(1, 9).reshape(2, 2, 2), (1, 0)
+        )
+    )
+    assert _text(s2.grid("sum").title) == "sum of every copy: $x[1] \\ast w[1,0]$"
+    assert _text(s2.grid("copy").title).startswith("copy $x_{1,")
+    one = figures.scatter_scene(
+        figures.scatter_data(LEARNER, np.array([[[1, 2, 3]]]), np.array([[1, 2]]))
+    )  # one channel: y and x_i
+    assert [_text(r) for r in one.grid("sum").row_labels] == ["$y = \\sum$"]
+    assert _text(one.grid("copies").row_labels[0]).startswith("$x_{0} = ")
+
+
+def test_tap_colour_key_axis_names_and_every_column_ticked() -> None:
+    scene = figures.ScatterFigure.from_spec(TWO_D).scene()
+    assert scene.tap_key == tuple(f"w[{a},{b}]" for a in range(3) for b in range(3))
+    texts = [t.get_text() for t in figures.ScatterFigure.from_spec(LEARNER).plot().ax_.texts]
+    assert "taps:" in texts and {"w[0]", "w[1]", "w[2]"} <= set(texts)
+    fig = figures.MatrixFigure.from_spec(LEARNER).plot()
+    swatches = [p.get_facecolor()[:3] for p in fig.ax_.patches if p.get_fill() and p.get_width() == 0.7]
+    assert np.allclose(swatches, [figures.tap_color(k).rgb for k in range(3)], atol=1e-2)
+    texts = [t.get_text() for t in fig.ax_.texts]
+    assert "rows: inputs $i$" in texts and "columns: outputs $j$" in texts
+    assert sorted(t for t in texts if t.isdigit()) == sorted(
+        ["0", "1"] + [str(j) for j in range(5)]
+    )  # 1-D: all
+    wide = [t.get_text() for t in figures.MatrixFigure.from_spec(TWO_D).plot().ax_.texts]
+    assert sorted(t for t in wide if t.isdigit()) == sorted(["0", "8", "0", "63"])  # 2-D: first and last

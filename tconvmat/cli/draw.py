@@ -29,7 +29,9 @@ def _configure(p: argparse.ArgumentParser) -> None:
         "over the zero-inserted, padded input), or all three into a directory (default sliding)",
     )
     d.add_argument(
-        "--format", choices=FORMATS, default="png", help="png, svg, pdf, or gif (an animation; default png)"
+        "--format",
+        choices=FORMATS,
+        help="png, svg, pdf, or gif (an animation); default: the extension of -o (png with --what all)",
     )
     d.add_argument(
         "-o",
@@ -47,9 +49,39 @@ def _pos(text: str | None, name: str) -> Any:
     return None if text is None else ints(text, name)
 
 
+def picture_format(output: str, given: str | None, directory: bool = False) -> str:
+    """The format ``draw`` writes: ``--format``, else the extension of ``-o``; refused when they disagree.
+
+    Examples
+    --------
+    >>> picture_format("y.svg", None), picture_format("y.PDF", "pdf"), picture_format("figs", None, directory=True)
+    ('svg', 'pdf', 'png')
+    >>> picture_format("y.png", "pdf")
+    Traceback (most recent call last):
+    ...
+    tconvmat.cli._args.UsageError: --format pdf contradicts -o 'y.png' (a .png name); give one or make them agree
+    """
+    if directory:
+        return given or "png"
+    ext = Path(output).suffix.lower().lstrip(".")
+    if given is None:
+        if ext not in FORMATS:
+            raise UsageError(
+                f"-o {output!r}: cannot tell the format from {'.' + ext if ext else 'a name without an extension'}; "
+                f"end the name in .{', .'.join(FORMATS)} or give --format"
+            )
+        return ext
+    if ext and ext != given:
+        raise UsageError(
+            f"--format {given} contradicts -o {output!r} (a .{ext} name); give one or make them agree"
+        )
+    return given
+
+
 def _run(args: argparse.Namespace) -> int:
     from .. import figures
 
+    args.format = picture_format(args.output, args.format, directory=args.what == "all")
     if args.what == "matrix" and args.format == "gif":
         raise UsageError(
             "--format gif animates scatter or sliding; the matrix is a still picture (png, svg, pdf)"
@@ -59,8 +91,8 @@ def _run(args: argparse.Namespace) -> int:
     problem = problem_from_args(args)
     spec = problem.spec
     assert isinstance(spec, ConvTransposeSpec)
-    # without --weight every kernel is numbered 1, 2, …, K (the figures' default), so w' shows the flip
-    w, x = (problem.weight if args.weight is not None else None), problem.x
+    # the weight every command uses (explain, apply, …): --weight, else arange over the whole tensor
+    w, x = problem.weight, problem.x
     base = args.index_base
     if args.what == "all":
         for path in figures.write_figures(spec, w, x, out, formats=(args.format,), index_base=base):
@@ -83,7 +115,9 @@ COMMANDS = (
     Command(
         name="draw",
         help="draw the scatter picture, C by kernel tap, or the sliding flipped kernel (png, svg, pdf, gif)",
-        examples="""Without --weight every kernel is 1, 2, ..., K, so the flipped kernel w' shows the flip.
+        examples="""Without --weight the weight is 1, 2, 3, ... over the whole weight tensor (C order), as in
+explain and apply: every tap differs, so the flipped kernel w' shows the flip. The format is the
+extension of -o (png, svg, pdf, gif) unless --format says it.
 examples:
   tconvmat draw --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1 -o sliding.png
   tconvmat draw --kernel-size 3 --stride 2 --input 1,1 --weight 1,1,1 --what scatter --format gif -o scatter.gif

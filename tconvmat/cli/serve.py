@@ -6,9 +6,10 @@ import argparse
 import sys
 import threading
 import webbrowser
+from pathlib import Path
 
 from ..explorer import build_model, make_server, page
-from ._args import Command, UsageError, add_params, problem_from_args, write_output
+from ._args import Command, UsageError, add_params, problem_from_args, writable, write_output
 
 
 def _configure_serve(p: argparse.ArgumentParser) -> None:
@@ -49,6 +50,8 @@ def _configure_explore(p: argparse.ArgumentParser) -> None:
 
 
 def _run_explore(args: argparse.Namespace) -> int:
+    if args.html not in (None, "-"):  # refused before any work, naming the option
+        writable(Path(args.html), directory=False, option="--html")
     if args.weight is None:  # the explorer's default: distinct integers, so every tap shows
         args.weight = "arange"
     problem = problem_from_args(args)
@@ -57,7 +60,10 @@ def _run_explore(args: argparse.Namespace) -> int:
             "the explorer shows numbers: give --input and --weight as numbers (symbols are built in)"
         )
     model = build_model(problem.spec, problem.weight, problem.x)  # type: ignore[arg-type]
-    write_output(args.html, page(model))
+    try:
+        write_output(args.html, page(model))
+    except UsageError as e:  # write_output names -o; this command's option is --html
+        raise UsageError(str(e).replace("-o:", "--html:", 1)) from None
     return 0
 
 

@@ -254,14 +254,30 @@ def _symbol_html(name: str) -> str:
     return f"<i>{m.group(1)}</i><sub>{m.group(2) or m.group(3)}</sub>"
 
 
+def ordered_terms(expr: Any) -> list[Any]:
+    """The terms of a SymPy sum in the order ``str(expr)`` prints them (one order for every string).
+
+    Examples
+    --------
+    >>> x0, x1, w0, w2 = sympy.symbols("x0 x1 w0 w2")
+    >>> e = w2 * x0 + w0 * x1
+    >>> str(e), ordered_terms(e)
+    ('w0*x1 + w2*x0', [w0*x1, w2*x0])
+    """
+    expr = sympy.sympify(expr)
+    return [] if expr == 0 else list(expr.as_ordered_terms())
+
+
 def expression_html(expr: Any) -> str:
-    """A SymPy sum of products as HTML (``w<sub>0</sub>·x<sub>1</sub> + …``), SymPy's term order.
+    """A SymPy sum of products as HTML (``w<sub>0</sub>·x<sub>1</sub> + …``), in printed order.
+
+    The terms come in :func:`ordered_terms`' order, the order of ``str(expr)``.
 
     Examples
     --------
     >>> x, w = sympy.symbols("x0 w2")
     >>> expression_html(w * x + 2 * x)
-    '2·<i>x</i><sub>0</sub> + <i>w</i><sub>2</sub>·<i>x</i><sub>0</sub>'
+    '<i>w</i><sub>2</sub>·<i>x</i><sub>0</sub> + 2·<i>x</i><sub>0</sub>'
     >>> expression_html(sympy.Integer(0))
     '0'
     """
@@ -269,7 +285,7 @@ def expression_html(expr: Any) -> str:
     if expr == 0:
         return "0"
     out = []
-    for n, term in enumerate(sympy.Add.make_args(expr)):
+    for n, term in enumerate(ordered_terms(expr)):
         coeff, factors = term.as_coeff_mul()
         sign = "−" if coeff < 0 else "+"
         coeff = abs(coeff)
@@ -420,9 +436,10 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
     in_idx = np.indices(spec.input_shape).reshape(spec.ndim + 1, -1).T.tolist()
     n_in_sp, n_out_sp = math.prod(spec.input_size), math.prod(spec.output_size)
     outputs = []
+    xs_flat, ws_flat = xs.reshape(-1), ws.reshape(-1)
     for j in range(n_out):  # one record per output element (strings for the page, no arithmetic)
         contrib = by_col[col_start[j] : col_start[j + 1]]
-        terms = " + ".join(f"{_fmt(w_list[c[2]])}·{_fmt(x_flat[c[0]])}" for c in contrib) if zeros else ""
+        terms = _numbers(exprs[j], contrib, xs_flat, ws_flat, x_flat, w_list) if zeros else ""
         outputs.append(
             {
                 "index": out_idx[j],
@@ -467,6 +484,7 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
         "weight_shape": list(spec.weight_shape),
         "weight": w_list,
         "tap_colors": [figures.tap_color(k).hex for k in range(n_taps)],
+        "tap_labels": list(figures.tap_key(spec.kernel_size)),
         "outpad": _outpad(spec),
         "shape_arithmetic": shape_arithmetic(spec),
         "torch_call": torch_call(spec, w, xa),
@@ -477,6 +495,7 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
         },
         "inputs": inputs,
         "outputs": outputs,
+        "start": _start(spec, w, xa, np.diff(col_start)),
         "views": None,
         "views_error": None,
     }
@@ -488,6 +507,33 @@ def build_model(spec: ConvTransposeSpec, weight: Any, x: Any) -> dict[str, Any]:
         except ConvolutionSpecError as e:
             model["views_error"] = str(e)
     return model
+
+
+def _numbers(
+    expr: Any, contrib: list[list[int]], xs: np.ndarray, ws: np.ndarray, x: list[Any], w: list[Any]
+) -> str:
+    """``w·x + …`` with the values of each printed term of ``expr``, in the printed order.
+
+    Each contributor ``[input, tap, weight entry]`` is the term ``ws[entry]·xs[input]`` of
+    ``expr`` (zeros padding: one term per contributor), so each printed term takes its own
+    weight and input values.
+    """
+    value = {ws[c[2]] * xs[c[0]]: f"{_fmt(w[c[2]])}·{_fmt(x[c[0]])}" for c in contrib}
+    return " + ".join(value[t] for t in ordered_terms(expr))
+
+
+def _start(spec: ConvTransposeSpec, w: np.ndarray, x: np.ndarray, counts: np.ndarray) -> int:
+    """The flat output the page points at first: one every tap reaches when there is one.
+
+    Zeros padding: :func:`tconvmat.figures.default_position` (the figures' choice, the
+    output whose window reads the most inputs) in the first channel pair's output channel;
+    other padding modes: the output with the most contributors (first of the ties).
+    """
+    if spec.padding_mode != "zeros":
+        return int(np.argmax(counts))
+    c_in, c_out = _pairs(spec)[0]
+    at = figures.default_position(figures.sliding_data(spec, w, x, (c_in, c_out)))
+    return c_out * math.prod(spec.output_size) + int(np.ravel_multi_index(at, spec.output_size))
 
 
 def _outpad(spec: ConvTransposeSpec) -> list[bool]:

@@ -17,7 +17,7 @@ Examples
 >>> fig.data[0].y.tolist()
 [1, 1, 2, 1, 1]
 >>> fig.plot().figure_.get_size_inches().round(1).tolist()
-[4.7, 2.2]
+[5.8, 2.8]
 """
 
 from ._display import FORMATS, Animation, MatrixFigure, ScatterFigure, SlidingFigure, animate, write_figures
@@ -33,12 +33,14 @@ from ._model import (
     Val,
     channel_pairs,
     check_drawable,
+    default_position,
     matrix_data,
     scatter_data,
     scatter_scene,
     sliding_data,
     sliding_scene,
     stack,
+    tap_key,
 )
 from ._palette import TAP_COLORS, Color, cell_fill, tap_color
 
@@ -63,6 +65,7 @@ __all__ = [
     "cell_fill",
     "channel_pairs",
     "check_drawable",
+    "default_position",
     "matrix_data",
     "scatter_data",
     "scatter_scene",
@@ -70,5 +73,6 @@ __all__ = [
     "sliding_scene",
     "stack",
     "tap_color",
+    "tap_key",
     "write_figures",
 ]

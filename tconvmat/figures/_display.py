@@ -32,6 +32,7 @@ from ._model import (
     sliding_data,
     sliding_scene,
     stack,
+    tap_key,
 )
 
 if TYPE_CHECKING:
@@ -290,7 +291,8 @@ class MatrixFigure(_Drawable):
         n_r, n_c = self.data.display_shape
         cell = min(1.0, 40.0 / max(n_c, 1), 30.0 / max(n_r, 1))
         m = Matrix(self.data, 0.0, 0.0, cell, title=(_matrix_title(self.data),))
-        return Scene((), matrix=m)
+        key = tap_key(self.data.kernel_size) if self.data.kernel_size is not None else ()
+        return Scene((), matrix=m, tap_key=key)
 
 
 def _matrix_title(data: MatrixData) -> str:

@@ -134,6 +134,7 @@ class Scene:
     matrix: Matrix | None = None
     caption: str = ""
     step: Label = ()  # an animation frame's line on top (what happens at this step)
+    tap_key: tuple[str, ...] = ()  # the colour key: the label of each kernel tap's colour, in tap order
 
     def grid(self, name: str) -> Grid:
         """The grid called ``name`` (the first, if several)."""
@@ -658,6 +659,27 @@ def _sub(name: str, index: Sequence[int], base: int) -> str:
     return f"{name}_{{{','.join(str(int(i) + base) for i in index)}}}"
 
 
+def _share(spec: ConvTransposeSpec, pair: tuple[int, int], base: int, nm: Mapping[str, str]) -> str:
+    """What a pair's sum is when there are several channels: ``x[c] ∗ w[c, o_local]``, else ``y``."""
+    if spec.in_channels == 1 and spec.out_channels == 1:
+        return nm["y"]
+    c, o = pair
+    local = o % (spec.out_channels // spec.groups)
+    return f"{nm['x']}[{c + base}] \\ast {nm['w']}[{c + base},{local + base}]"
+
+
+def tap_key(kernel_size: Sequence[int], base: int = 0, w: str = "w") -> tuple[str, ...]:
+    """The colour key's labels: tap ``k`` (flat, C order) is ``w[k]`` (1-D) or ``w[k_0,k_1]``.
+
+    Examples
+    --------
+    >>> tap_key((3,)), tap_key((2, 2), base=1)
+    (('w[0]', 'w[1]', 'w[2]'), ('w[1,1]', 'w[1,2]', 'w[2,1]', 'w[2,2]'))
+    """
+    idx = np.indices(tuple(kernel_size)).reshape(len(kernel_size), -1).T + base
+    return tuple(f"{w}[{','.join(map(str, k))}]" for k in idx.tolist())
+
+
 def _pair_title(spec: ConvTransposeSpec, pair: tuple[int, int], base: int) -> str:
     if spec.in_channels == 1 and spec.out_channels == 1:
         return ""
@@ -725,8 +747,9 @@ def scatter_scene(
         if upto is not None:  # the newest copy coloured, the earlier ones plain
             tap[rows[shown & (rows < upto)], rel[shown & (rows < upto)]] = -1
         outpad_rows = np.broadcast_to(outpad_c[None, :], (n_in, cols)) & (kind == "value")
+        channel = (data.pair[0],) if spec.in_channels > 1 else ()  # x_{c,i} with several channels
         x_labels = tuple(
-            (f"${_sub(nm['x'], (i,), base)} = ", Val(v), "$")
+            (f"${_sub(nm['x'], (*channel, i), base)} = ", Val(v), "$")
             for i, v in enumerate(data.x.reshape(-1).tolist())
         )
         copies = _grid(
@@ -751,13 +774,15 @@ def scatter_scene(
             values=_as2d(sums),
             kind=_as2d(sum_kind),
             outpad=_as2d(outpad_c & in_out),
-            row_labels=((f"${nm['y']} = \\sum$",),),
+            row_labels=((f"${_share(spec, data.pair, base, nm)} = \\sum$",),),
         )
         texts.append(Text(-0.15, y0, ("output position $j$",), "east"))
         rules.append((0, total_row - 0.65, cols, total_row - 0.65))
         if title:
             texts.append(Text(cols / 2, y0 - 1, (title,), "center"))
-        return Scene((copies, sum_grid), tuple(texts), tuple(rules))
+        return Scene(
+            (copies, sum_grid), tuple(texts), tuple(rules), tap_key=tap_key(spec.kernel_size, base, nm["w"])
+        )
     # 2-D
     flat_focus = _flat_focus(data.spec, focus, upto)
     x_shape = spec.input_size
@@ -799,7 +824,10 @@ def scatter_scene(
         tap=c_tap,
         outpad=outpad_c & in_out,
         title=(
-            (f"copy ${_sub(nm['x'], [int(v) for v in fx], base)} \\cdot {nm['w']}$",)
+            (
+                f"copy ${_sub(nm['x'], [*([data.pair[0]] if spec.in_channels > 1 else []), *map(int, fx)], base)}"
+                f" \\cdot {nm['w']}$",
+            )
             if upto is None
             else (f"copy ${nm['x']}_i \\cdot {nm['w']}$",)
         ),
@@ -812,6 +840,8 @@ def scatter_scene(
     if upto is not None:
         s_tap = c_tap
     sum_title = "sum of every copy" if upto is None else "sum of the copies so far"
+    if spec.in_channels > 1 or spec.out_channels > 1:
+        sum_title += f": ${_share(spec, data.pair, base, nm)}$"
     sum_grid = _grid(
         "sum",
         sx0,
@@ -828,7 +858,9 @@ def scatter_scene(
     )
     if title:
         texts.append(Text(0, y0, (title,), "west"))
-    return Scene((x_grid, copy_grid, sum_grid), tuple(texts))
+    return Scene(
+        (x_grid, copy_grid, sum_grid), tuple(texts), tap_key=tap_key(spec.kernel_size, base, nm["w"])
+    )
 
 
 def _flat_focus(spec: ConvTransposeSpec, focus: Sequence[int] | int | None, upto: int | None) -> int:
@@ -1044,4 +1076,10 @@ def stack(scenes: Sequence[Scene], gap: float = 1.5) -> Scene:
         texts += [Text(t.x, t.y + dy, t.label, t.anchor, t.gray) for t in scene.texts]
         rules += [(a, b + dy, c, e + dy) for a, b, c, e in scene.rules]
         offset = scene.bounds[3] + dy + gap
-    return Scene(tuple(grids), tuple(texts), tuple(rules), caption=scenes[0].caption if scenes else "")
+    return Scene(
+        tuple(grids),
+        tuple(texts),
+        tuple(rules),
+        caption=scenes[0].caption if scenes else "",
+        tap_key=scenes[0].tap_key if scenes else (),
+    )

@@ -82,19 +82,29 @@ def _margins(scene: Scene) -> tuple[float, float, float, float]:
     if scene.step:
         top += 1.2
         right = max(right, x_min + _label_width(scene.step) - x_max)
-    if scene.matrix is not None:  # the title above C, its first and last row numbers left of it
+    if scene.matrix is not None:  # the title above C, its row numbers and axis name left of it
         m = scene.matrix
         top = max(top, y_min - m.y0 + 2.0)
-        left = max(left, x_min - m.x0 + 0.5 + 0.32 * len(str(m.data.shape[0] - 1)))
+        left = max(left, x_min - m.x0 + 1.3 + 0.32 * len(str(m.data.shape[0] - 1)))
         if m.title:
             right = max(right, m.x0 + _label_width(m.title) - x_max + 0.3)
     entries = legend_entries(scene)
-    bottom = 0.4 + (1.4 if entries else 0.0) + (1.0 if scene.caption else 0.0)
+    bottom = (
+        0.4 + (1.4 if entries else 0.0) + (1.0 if scene.caption else 0.0) + (1.4 if scene.tap_key else 0.0)
+    )
+    if scene.matrix is not None:
+        bottom += 1.0  # the column axis name under C
     if entries:
         right = max(right, x_min + _legend_width(entries) - x_max)
+    if scene.tap_key:
+        right = max(right, x_min + _tap_key_width(scene.tap_key) - x_max)
     if scene.caption:
         right = max(right, x_min + 0.32 * len(scene.caption) - x_max)
     return left, top, right, bottom
+
+
+def _tap_key_width(labels: tuple[str, ...]) -> float:
+    return 1.8 + sum(1.1 + 0.24 * len(t) for t in labels)
 
 
 def _legend_width(entries: list[tuple[str, str]]) -> float:
@@ -283,6 +293,29 @@ def draw_matrix(
         ax.add_collection(LineCollection(segs, colors="0.85", linewidths=0.4, zorder=2))
     small = min(9.0, 0.36 * cell_pt)
     n_rows, n_cols = data.shape
+    digits = 0.32 * len(str(n_rows - 1))
+    ax.text(
+        m.x0 - 0.5 - digits,
+        m.y0 + m.height / 2,
+        "rows: inputs $i$",
+        ha="right",
+        va="center",
+        rotation=90,
+        fontsize=small,
+    )
+    ax.text(m.x0, m.y0 + m.height + 0.5, "columns: outputs $j$", ha="left", va="center", fontsize=small)
+    one_d = data.spec is not None and data.spec.ndim == 1
+    if one_d and data.col_gap is None and n_cols <= 32:  # 1-D: every column ticked
+        for j in range(1, n_cols - 1):  # a loop over at most 30 tick labels
+            ax.text(
+                m.x0 + (j + 0.5) * m.cell,
+                m.y0 - 0.25,
+                str(j),
+                ha="center",
+                va="bottom",
+                fontsize=small,
+                color="gray",
+            )
     ax.text(m.x0 - 0.2, m.y0 + m.cell / 2, "0", ha="right", va="center", fontsize=small, color="gray")
     ax.text(
         m.x0 - 0.2,
@@ -339,12 +372,31 @@ def draw_scene(ax: Axes, scene: Scene, tinted: bool = True) -> None:
     entries = legend_entries(scene)
     if entries:
         _draw_legend(ax, scene, entries, small)
+    below = 0.0 if scene.matrix is None else 1.0  # under C: its column axis name
+    if scene.tap_key:
+        _draw_tap_key(ax, scene, 1.0 + below + (1.2 if entries else 0.0), small)
     if scene.caption:  # e.g. "4 of 12 channel pairs shown"
         x_min, _, _, y_max = scene.bounds
-        y = y_max + (2.2 if entries else 1.0)
+        y = y_max + below + (2.2 if entries else 1.0) + (1.2 if scene.tap_key else 0.0)
         ax.text(x_min, y, scene.caption, ha="left", va="center", fontsize=small, color="dimgray")
     if scene.step:
         ax._add_text(_step_text(ax, scene))
+
+
+def _draw_tap_key(ax: Axes, scene: Scene, dy: float, size: float) -> None:
+    """One swatch per kernel tap in its colour, labelled with the weight entry it multiplies."""
+    x_min, _, _, y_max = scene.bounds
+    y = y_max + dy
+    ax.text(x_min, y, "taps:", ha="left", va="center", fontsize=size)
+    x = x_min + 1.8
+    for k, text in enumerate(scene.tap_key):  # a loop over taps
+        ax.add_patch(
+            Rectangle(
+                (x, y - 0.35), 0.7, 0.7, facecolor=pal.tap_color(k).hex, edgecolor="black", linewidth=0.6
+            )
+        )
+        ax.text(x + 0.85, y, text, ha="left", va="center", fontsize=size)
+        x += 1.1 + 0.24 * len(text)
 
 
 def _step_text(ax: Axes, scene: Scene) -> MplText:
@@ -363,7 +415,7 @@ def _step_text(ax: Axes, scene: Scene) -> MplText:
 
 def _draw_legend(ax: Axes, scene: Scene, entries: list[tuple[str, str]], size: float) -> None:
     x_min, _, _, y_max = scene.bounds
-    y = y_max + 1.0
+    y = y_max + 1.0 + (0.0 if scene.matrix is None else 1.0)  # under C: below its column axis name
     x = x_min
     for key, text in entries:
         if key in ("zero", "pad", "current"):

@@ -91,6 +91,7 @@
       for (var j = 0; j < nc; j++) label(g, j * s + s / 2, -6, j, "middle", "idx");
     }
     fit(svg);
+    if (m.C.entries.some(function (e) { return e[2] >= 0; })) drawTapKey(svg);
   }
 
   function pairInfo() {
@@ -109,12 +110,15 @@
       label(svg, 4, 14, "input channel " + P.c + " → output channel " + P.o + ": its share of y[" + P.o + "]", "start", "small");
       top = 18;
     }
+    var multi = m.params.in_channels > 1 || m.params.out_channels > 1;
+    // several channels: this panel is one pair's share x[c] ∗ w[c, o'], its rows the inputs x[c, i]
+    var share = "x[" + P.c + "] ∗ w[" + P.c + "," + (P.o % (m.params.out_channels / m.params.groups)) + "]";
     if (nd === 1) {
-      var g = el("g", { transform: "translate(64," + (22 + top) + ")" }, svg);
+      var g = el("g", { transform: "translate(" + (multi ? 120 : 64) + "," + (22 + top) + ")" }, svg);
       for (var j = lo[0]; j <= hi[0]; j++) label(g, (j - lo[0]) * CS + CS / 2, -6, j, "middle", "idx");
       sc.positions.forEach(function (taps, i) {
         var rowg = el("g", { "class": "srow", "data-input": i }, g);
-        label(rowg, -8, i * CS + CS / 2 + 4, "x" + i + "·w", "end");
+        label(rowg, -8, i * CS + CS / 2 + 4, "x" + (m.params.in_channels > 1 ? P.c + "," : "") + i + "·w", "end");
         taps.forEach(function (pos, k) {
           var cls = "copy" + (sc.inside[i][k] ? "" : " crop");
           var grp = cell(rowg, (pos[0] - lo[0]) * CS, i * CS, fmt(prod[i][k]), cls, { input: i, tap: k, pos: key(pos) });
@@ -123,16 +127,17 @@
       });
       var ys = sc.positions.length * CS + 10;
       el("line", { x1: 0, x2: (hi[0] - lo[0] + 1) * CS, y1: ys - 5, y2: ys - 5, "class": "rule" }, g);
-      label(g, -8, ys + CS / 2 + 4, "Σ", "end");
+      label(g, -8, ys + CS / 2 + 4, multi ? share + " = Σ" : "Σ", "end");
       for (var p = lo[0]; p <= hi[0]; p++) {
         var inside = p >= 0 && p < out[0];
         cell(g, (p - lo[0]) * CS, ys, fmt(sums[p - lo[0]]), "sum" + (inside ? "" : " crop"), { pos: String(p) });
       }
     } else {
-      var f = focusSpatial === null || focusSpatial === undefined ? 0 : focusSpatial;
+      var none = focusSpatial === null || focusSpatial === undefined, f = none ? 0 : focusSpatial;
       var W = hi[1] - lo[1] + 1, H = hi[0] - lo[0] + 1;
       var g2 = el("g", { transform: "translate(30," + (40 + top) + ")" }, svg);
-      label(g2, 0, -24, "copy of x[" + P.c + "][" + key(m.inputs[f].index.slice(1)) + "] · w (dashed: cropped)", "start");
+      label(g2, 0, -24, (none ? "no input of channel " + P.c + " reaches the pointed output; " : "") +
+        "copy of x[" + P.c + "][" + key(m.inputs[f].index.slice(1)) + "] · w (dashed: cropped)", "start");
       for (var r = 0; r < H; r++) for (var c = 0; c < W; c++) {
         var pr = r + lo[0], pc = c + lo[1];
         var ins = pr >= 0 && pr < out[0] && pc >= 0 && pc < out[1];
@@ -147,6 +152,7 @@
       });
     }
     fit(svg);
+    drawTapKey(svg);
   }
 
   function drawU() {
@@ -167,6 +173,21 @@
     label(wg, us.length === 1 ? -8 : 0, us.length === 1 ? CS / 2 + 4 : -6, "w′", us.length === 1 ? "end" : "start");
     fit(svg);
     drawLegend(svg);
+  }
+
+  // the tap colour key: one swatch per kernel tap, labelled with the weight entry it multiplies
+  function drawTapKey(svg) {
+    var m = state.model, b = svg.getBBox(), x = 0;
+    var g = el("g", { "class": "tapkey", transform: "translate(" + Math.max(4, b.x) + "," + (b.y + b.height + 12) + ")" }, svg);
+    label(g, 0, 11, "taps:", "start", "small");
+    x = 36;
+    m.tap_labels.forEach(function (t, k) {
+      var grp = cell(g, x, 0, "", "key", { tap: k }, 14);
+      grp.firstChild.style.fill = m.tap_colors[k % m.tap_colors.length];
+      label(g, x + 18, 11, t, "start", "small");
+      x += 26 + 7 * t.length;
+    });
+    fit(svg);
   }
 
   function drawLegend(svg) {
@@ -378,7 +399,7 @@
     var pointed = state.pointed;
     if (pointed && pointed.kind === "output" && pointed.flat < m.outputs.length) pointOutput(pointed.flat);
     else if (pointed && pointed.kind === "input" && pointed.flat < m.inputs.length) pointInput(pointed.flat);
-    else pointOutput(Math.floor(m.outputs.length / 2));
+    else pointOutput(m.start);
     document.body.dataset.ready = String(++state.seq);
   }
 
