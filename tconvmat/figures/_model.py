@@ -488,8 +488,7 @@ def sliding_data(
     check_drawable(spec)
     xs, ws, part = _pair_arrays(spec, w, x, pair)
     axes_x, axes_pad, axes_src = [], [], []
-    for L, s, (P_l, P_r) in zip(spec.input_size, spec.stride, spec.flipped_pads):  # loop over axes
-        n_z = (L - 1) * s + 1  # the zero-inserted length
+    for n_z, s, (P_l, P_r) in zip(spec.upsampled_size, spec.stride, spec.flipped_pads):  # loop over axes
         z = np.arange(n_z + P_l + P_r) - P_l  # position in the zero-inserted signal
         is_x = (z >= 0) & (z < n_z) & (z % s == 0)
         axes_x.append(is_x)
