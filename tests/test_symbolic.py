@@ -307,6 +307,58 @@ def test_checkerboard_induction_checks_the_count_side(monkeypatch):
     assert not wrong.verified
 
 
+def _failed(d):
+    return {i for i, st in enumerate(d.steps) if st.kind == "proved" and not st.verified}
+
+
+def test_output_length_checks_fail_on_wrong_claims(monkeypatch):
+    from tconvmat.symbolic import lemmas
+
+    assert not _failed(lemmas.output_length())
+    # a scatter position one off: j_min and j_max (steps 1, 2) no longer hold
+    monkeypatch.setattr(lemmas, "input_index", lambda i, k, s, d, p: i * s + k * d - p + 1)
+    assert {1, 2} <= _failed(lemmas.output_length())
+    monkeypatch.undo()
+    # the slip length (L_in·s in place of (L_in − 1)·s): L_out against PyTorch's formula fails
+    slip = lambda L, K, s, pb, pa, d, op: L * s - pb - pa + d * (K - 1) + op + 1  # noqa: E731
+    monkeypatch.setattr(lemmas, "conv_transpose_output_length", slip)
+    assert {4, 5} <= _failed(lemmas.output_length())
+
+
+def test_round_trip_checks_fail_on_wrong_claims(monkeypatch):
+    from tconvmat.symbolic import lemmas
+
+    assert not _failed(lemmas.round_trip())
+    # a forward length without the floor's "+ 1" makes the reduction step fail
+    monkeypatch.setattr(
+        lemmas,
+        "conv_output_length",
+        lambda L, K, s, pb, pa, d: sympy.floor((L + pb + pa - d * (K - 1) - 1) / s),
+    )
+    assert 1 in _failed(lemmas.round_trip())
+
+
+def test_identity_checks_fail_on_wrong_claims():
+    from tconvmat.symbolic.identities import matrix_equal
+
+    n, m = sympy.symbols("n m", integer=True, positive=True)
+    C, xv, g = sympy.MatrixSymbol("C", m, n), sympy.MatrixSymbol("x", n, 1), sympy.MatrixSymbol("g", m, 1)
+    # gradient: ∂⟨g, C x⟩/∂x is Cᵀg, not 2·Cᵀg
+    assert matrix_equal(sympy.diff(g.T * C * xv, xv), C.T * g)
+    assert not matrix_equal(sympy.diff(g.T * C * xv, xv), 2 * C.T * g)
+    # composition: (C_B C_A)ᵀ is not C_Bᵀ C_Aᵀ (square, so the shapes allow the wrong order)
+    A, B = sympy.MatrixSymbol("C_A", n, n), sympy.MatrixSymbol("C_B", n, n)
+    assert not matrix_equal((B * A).T, B.T * A.T)
+    y = sympy.MatrixSymbol("y", n, 1)
+    assert not matrix_equal((A * A.T * y).T * y, 2 * (A.T * y).T * (A.T * y))
+    # sub-pixel uniqueness: φ' − φ may be s itself only if φ' = s is allowed; the sign check refuses it
+    e, u = sympy.symbols("e u", integer=True, nonnegative=True)
+    s = P.s
+    assert sym.sign_is(s * (1 + e) - (s - 1 - u), "positive")
+    assert not sym.sign_is(s * (1 + e) - (s + u), "positive")
+    assert not sym.verify_equal(sympy.Mod(P.i * s + P.k * P.d, s), sympy.Mod(P.k, s))
+
+
 def test_sympy_kronecker_pitfall_is_not_relied_on():
     """Summing KroneckerDelta(s·i, c)·x(i) gives x(c/s) with no divisibility condition; the
     derivations use an uninterpreted δ and the unit-coefficient sum only."""

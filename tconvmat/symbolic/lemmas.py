@@ -98,7 +98,7 @@ def output_length() -> Derivation:
         ),
         prove(
             sympy.Eq(sympy.Symbol("o'"), dv, evaluate=False),
-            "and with d = 1, i' = L_in, k = K, a = op it is Dumoulin and Visin's o' = s(i' − 1) + a + k − 2p",
+            "and with d = 1, i' = L_in, k' = K and op = a it is Dumoulin and Visin's o' = s(i' − 1) + a + k' − 2p",
             "verify_equal against relationship 14 of Dumoulin & Visin, typed from the paper",
             verify_equal(length.subs({L: i_, K: k_, d: 1, op: a_, pb: P.p, pa: P.p}), dv),
             name="dumoulin_visin",
@@ -405,9 +405,9 @@ def checkerboard() -> Derivation:
             count_base and base and count_step and closed_step and floor_cases,
         ),
         prove(
-            sympy.Eq(closed.subs({K: (n + 1) * s, phi: s - 1 - _e}), n + 1),
-            "if s divides K, K = (n + 1)·s, every phase gets n + 1 taps: no checkerboard",
-            "floor by its definition with φ = s − 1 − r: (n + 1)s − s + r)/s = n + r/s, r < s: sign_is",
+            sympy.Eq(closed.subs({K: (n + 1) * s}), n + 1),
+            "if s divides K, K = (n + 1)·s, every phase 0 ≤ φ < s gets n + 1 taps: no checkerboard",
+            "floor by its definition with φ = s − 1 − e (e ≥ 0): ((n + 1)s − s + e)/s = n + e/s, e < s: sign_is",
             _floor_is(n, (n * (_e + 1 + _t) + _e) / (_e + 1 + _t))
             and verify_equal(((K - 1 - phi) / s).subs({K: (n + 1) * s, phi: s - 1 - _e}), (n * s + _e) / s),
         ),

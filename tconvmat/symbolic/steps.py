@@ -11,8 +11,9 @@ A step's standing is a property of the step, fixed when it is built:
 
 A derivation is verified only if every step is a definition, or proved and verified, or
 cited from a verified derivation.  The checks here (:func:`verify_equal`,
-:func:`sums_equal`, :func:`sign_is`) can fail: the tests perturb every proved claim and
-assert that its check rejects it.
+:func:`sums_equal`, :func:`sign_is`) can fail: the tests give the theorem's checks and
+most lemma and identity checks a wrong claim and assert that the check rejects it (the proof
+document's appendix lists which).
 """
 
 from __future__ import annotations
@@ -291,7 +292,7 @@ def cite(derivation_name: str, statement: sympy.Basic, why: str, name: str = "")
     return Step(
         statement,
         why,
-        f"proved in derivation {derivation_name}",
+        f"cites the result: {cited.title[0].lower() + cited.title[1:]}",
         cited.verified,
         "cited",
         derivation_name,
