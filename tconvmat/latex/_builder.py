@@ -375,7 +375,7 @@ _MATH_CHAR = {
     "−": "-", "·": r"\cdot ", "×": r"\times ", "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≡": r"\equiv ",
     "∣": r"\mid ", "|": r"\mid ", "∘": r"\circ ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "…": r"\dots ",
     "κ": r"\kappa ", "φ": r"\varphi ", "γ": r"\gamma ", "δ": r"\delta ", "α": r"\alpha ", "β": r"\beta ",
-    "σ": r"\sigma ", "∤": r"\nmid ", "ᵀ": r"^{\top}", "²": "^{2}", "³": "^{3}", "‖": r"\| ", "′": "'",
+    "σ": r"\sigma ", "∤": r"\nmid ", "ᵀ": r"^{\top}", "²": "^{2}", "³": "^{3}", "‖": r"\| ", "′": "'", "⟮": r"\pmod{", "⟯": "}",
 }  # fmt: skip
 _WORDS = {"op": r"\mathrm{op}", "gcd": r"\gcd", "mod": r"\bmod ", "max": r"\max", "min": r"\min"}
 
@@ -402,7 +402,7 @@ def _math_token(tok: str) -> str:
 
 
 _PIECE = re.compile(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?'?|\d+|.")
-_SYMBOLS = set(_OPS) | set(_GREEK_CHARS) | set("()[]⌊⌋…'ᵀ²³‖′")
+_SYMBOLS = set(_OPS) | set(_GREEK_CHARS) | set("()[]⌊⌋…'ᵀ²³‖′⟮⟯")
 
 
 def _is_math(tok: str) -> bool:
@@ -426,6 +426,7 @@ def maths_prose(value: str) -> Tex:
     >>> maths_prose("write n = s·q + r with 0 ≤ r < s, and op < s")
     'write \\(n = s\\cdot q + r\\) with \\(0 \\le r < s\\), and \\(\\mathrm{op} < s\\)'
     """
+    value = re.sub(r"\(mod ([A-Za-z0-9_]+)\)", "⟮\\1⟯", value)  # "(mod s)" → \pmod{s}, one token
     words = value.split(" ")
     out: list[str] = []
     run: list[str] = []

@@ -90,6 +90,9 @@ class HumanPrinter(LatexPrinter):
                 rest = sympy.latex(sympy.Symbol("Q" + name[len(key) :]))
                 if rest.startswith("Q"):
                     return "{" + tex + "}" + rest[1:]
+        base = name.rstrip("'")
+        if base != name and base:  # phi' → \varphi', as SymPy prints phi
+            return self._print_Symbol(sympy.Symbol(base), style) + "'" * (len(name) - len(base))
         return super()._print_Symbol(expr, style=style)
 
     def _print_AppliedUndef(self, expr: Any, exp: str | None = None) -> str:
