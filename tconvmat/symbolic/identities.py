@@ -46,7 +46,7 @@ def gradient() -> Derivation:
         cite(
             "matrix_element",
             sympy.Eq(C.T * g, ct(g), evaluate=False),
-            "and Cᵀ g = T(g) is the transposed convolution of g (Lemma 1, Cᵀx)",
+            "and Cᵀ g = T(g) is the transposed convolution of g (the lemma on Cᵀx)",
         ),
     )
     return Derivation(
