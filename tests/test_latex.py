@@ -471,8 +471,10 @@ def _dark_pixels(pgm: bytes) -> int:
     return int((pixels < 224).sum())
 
 
-def compile_tex(tex: str, directory: Path, name: str = "doc") -> Path:
-    """pdflatex twice with -halt-on-error; no errors, no undefined references; page 1 not blank."""
+def compile_tex(tex: str, directory: Path, name: str = "doc", unmapped_ok: bool = False) -> Path:
+    """pdflatex twice with -halt-on-error; no errors, no undefined references, nothing invalid in
+    math mode, no unmapped character ``[U+…]`` (unless ``unmapped_ok``: hostile user text); page 1
+    not blank."""
     _tools()
     (directory / f"{name}.tex").write_text(tex, encoding="utf-8")
     for _ in range(2):
@@ -487,6 +489,9 @@ def compile_tex(tex: str, directory: Path, name: str = "doc") -> Path:
     assert "Undefined control sequence" not in log
     assert "undefined references" not in log and "Reference `" not in log, log[-3000:]
     assert "Unicode character" not in log
+    assert "invalid in math mode" not in log, log[log.find("invalid in math mode") - 800 :][:1000]
+    if not unmapped_ok:
+        assert "[U+" not in tex and "[U+" not in log, tex[tex.find("[U+") - 200 :][:400]
     subprocess.run(
         ["pdftoppm", "-gray", "-r", "50", "-f", "1", "-l", "1", f"{name}.pdf", "page"],
         cwd=directory,
@@ -537,7 +542,7 @@ def test_hostile_names_compile(tmp_path: Path) -> None:
         documentclass_options=("a4paper", "10pt"),
     )
     assert r"\input{x}" not in tex and r"a\_b\%c\&d\#e" in tex
-    compile_tex(tex, tmp_path)
+    compile_tex(tex, tmp_path, unmapped_ok=True)  # the snowman has no mapping: shown as [U+2603]
 
 
 def test_fragments_compile(tmp_path: Path) -> None:

@@ -228,6 +228,22 @@ def test_linearity_and_sum_comparison_can_fail():
     assert not sym.sums_equal(tri, sympy.Sum(f(P.i) * f(P.k), (P.k, 0, P.i), (P.i, 0, P.L_in - 1)))
 
 
+def test_sum_comparison_refuses_capture_and_dependent_bounds():
+    f, g = sympy.Function("f"), sympy.Function("g")
+    k, i, K = P.k, P.i, P.K
+    # a free k outside the sum is not the bound k inside it
+    assert not sym.sums_equal(k * sympy.Sum(f(k), (k, 0, K - 1)), sympy.Sum(k * f(k), (k, 0, K - 1)))
+    assert not sym.sums_equal(sympy.Sum(f(k), (k, 0, K - 1)) * k, sympy.Sum(k * f(k), (k, 0, K - 1)))
+    # limits of one Sum that depend on each other are not reordered
+    tri = sympy.Sum(g(i, k), (i, 0, k), (k, 0, K))
+    assert not sym.sums_equal(tri, sympy.Sum(g(i, k), (k, 0, K), (i, 0, k)))
+    assert not sym.sums_equal(tri, tri)  # refused, not compared: the check cannot confirm it
+    # rectangular sums still compare, in either order
+    rect = sympy.Sum(g(i, k), (i, 0, K), (k, 0, K))
+    assert sym.sums_equal(rect, sympy.Sum(g(i, k), (k, 0, K), (i, 0, K)))
+    assert sym.sums_equal(2 * sympy.Sum(f(k), (k, 0, K)), sympy.Sum(f(k) + f(k), (k, 0, K)))
+
+
 def test_lemma_checks_fail_on_wrong_claims():
     from tconvmat.symbolic.lemmas import _collapse_checks, _floor_is, scatter_sum
 
@@ -245,6 +261,102 @@ def test_lemma_checks_fail_on_wrong_claims():
     assert _floor_is(sympy.Integer(0), e / (e + 1 + t))
     assert not _floor_is(sympy.Integer(0), (e + 1 + t) / (e + 1 + t))
     assert not sym.verify_equal(sym.transposed_length(), P.L_in * s - 2 * P.p + d * (K - 1) + P.op + 1)
+
+
+def _without_divisibility(orig):
+    def patched(pad=None):
+        eq = orig(pad)
+        (value, cond), _ = eq.rhs.function.args
+        kept = sympy.And(*[c for c in cond.args if not isinstance(c, sympy.Eq)])
+        return sympy.Eq(eq.lhs, sympy.Sum(sympy.Piecewise((value, kept), (0, True)), *eq.rhs.limits))
+
+    return patched
+
+
+def test_element_step_compares_the_assembled_sum_with_the_formula(monkeypatch):
+    """Step 10 of Lemma 1 is a real check: the formula without ``s | j + p − k·d`` fails it."""
+    from tconvmat.symbolic import lemmas
+
+    assert lemmas.matrix_element().step("element").verified
+    monkeypatch.setattr(lemmas, "element_formula", _without_divisibility(lemmas.element_formula))
+    wrong = lemmas.matrix_element()
+    assert not wrong.step("element").verified
+    assert not wrong.verified
+    # the formula with the wrong range of taps fails too
+    orig = sym.element_formula
+    monkeypatch.setattr(
+        lemmas,
+        "element_formula",
+        lambda pad=None: sympy.Eq(orig(pad).lhs, sympy.Sum(orig(pad).rhs.function, (P.k, 0, P.K))),
+    )
+    assert not lemmas.matrix_element().verified
+
+
+def test_checkerboard_induction_checks_the_count_side(monkeypatch):
+    from tconvmat.symbolic import lemmas
+
+    count = sym.overlap_count(P.phi).subs(P.d, 1)
+    divides = sympy.Eq(sympy.Mod(P.K - P.phi, P.s), 0)
+    assert lemmas._count_step(count, divides)
+    assert not lemmas._count_step(count, sympy.Eq(sympy.Mod(P.K + 1 - P.phi, P.s), 0))
+    # a count of the taps with s | k − φ + 1 does not grow by [s | K − φ]: the induction fails
+    shifted = lambda ph=None: sym.overlap_count(P.phi if ph is None else ph).subs(P.phi, P.phi - 1)  # noqa: E731
+    monkeypatch.setattr(lemmas, "overlap_count", shifted)
+    wrong = lemmas.checkerboard()
+    assert not wrong.steps[3].verified and not wrong.steps[4].verified
+    assert not wrong.verified
+
+
+def _failed(d):
+    return {i for i, st in enumerate(d.steps) if st.kind == "proved" and not st.verified}
+
+
+def test_output_length_checks_fail_on_wrong_claims(monkeypatch):
+    from tconvmat.symbolic import lemmas
+
+    assert not _failed(lemmas.output_length())
+    # a scatter position one off: j_min and j_max (steps 1, 2) no longer hold
+    monkeypatch.setattr(lemmas, "input_index", lambda i, k, s, d, p: i * s + k * d - p + 1)
+    assert {1, 2} <= _failed(lemmas.output_length())
+    monkeypatch.undo()
+    # the slip length (L_in·s in place of (L_in − 1)·s): L_out against PyTorch's formula fails
+    slip = lambda L, K, s, pb, pa, d, op: L * s - pb - pa + d * (K - 1) + op + 1  # noqa: E731
+    monkeypatch.setattr(lemmas, "conv_transpose_output_length", slip)
+    assert {4, 5} <= _failed(lemmas.output_length())
+
+
+def test_round_trip_checks_fail_on_wrong_claims(monkeypatch):
+    from tconvmat.symbolic import lemmas
+
+    assert not _failed(lemmas.round_trip())
+    # a forward length without the floor's "+ 1" makes the reduction step fail
+    monkeypatch.setattr(
+        lemmas,
+        "conv_output_length",
+        lambda L, K, s, pb, pa, d: sympy.floor((L + pb + pa - d * (K - 1) - 1) / s),
+    )
+    assert 1 in _failed(lemmas.round_trip())
+
+
+def test_identity_checks_fail_on_wrong_claims():
+    from tconvmat.symbolic.identities import matrix_equal
+
+    n, m = sympy.symbols("n m", integer=True, positive=True)
+    C, xv, g = sympy.MatrixSymbol("C", m, n), sympy.MatrixSymbol("x", n, 1), sympy.MatrixSymbol("g", m, 1)
+    # gradient: ∂⟨g, C x⟩/∂x is Cᵀg, not 2·Cᵀg
+    assert matrix_equal(sympy.diff(g.T * C * xv, xv), C.T * g)
+    assert not matrix_equal(sympy.diff(g.T * C * xv, xv), 2 * C.T * g)
+    # composition: (C_B C_A)ᵀ is not C_Bᵀ C_Aᵀ (square, so the shapes allow the wrong order)
+    A, B = sympy.MatrixSymbol("C_A", n, n), sympy.MatrixSymbol("C_B", n, n)
+    assert not matrix_equal((B * A).T, B.T * A.T)
+    y = sympy.MatrixSymbol("y", n, 1)
+    assert not matrix_equal((A * A.T * y).T * y, 2 * (A.T * y).T * (A.T * y))
+    # sub-pixel uniqueness: φ' − φ may be s itself only if φ' = s is allowed; the sign check refuses it
+    e, u = sympy.symbols("e u", integer=True, nonnegative=True)
+    s = P.s
+    assert sym.sign_is(s * (1 + e) - (s - 1 - u), "positive")
+    assert not sym.sign_is(s * (1 + e) - (s + u), "positive")
+    assert not sym.verify_equal(sympy.Mod(P.i * s + P.k * P.d, s), sympy.Mod(P.k, s))
 
 
 def test_sympy_kronecker_pitfall_is_not_relied_on():

@@ -157,6 +157,9 @@ _UNICODE_MATH = {
     "⇔": r"\Leftrightarrow",
     "∈": r"\in",
     "∉": r"\notin",
+    "‖": r"\|",
+    "∣": r"\mid",
+    "∤": r"\nmid",  # amssymb (the proof documents load it)
     "∑": r"\sum",
     "∏": r"\prod",
     "∀": r"\forall",
@@ -248,8 +251,8 @@ def _char(ch: str) -> str:
         return _UNICODE_TEXT[ch]
     if ch in _UNICODE_MATH:
         return "\\ensuremath{" + _UNICODE_MATH[ch] + "}"
-    if ch in _SUPERSCRIPTS:
-        return "\\textsuperscript{" + _SUPERSCRIPTS[ch] + "}"
+    if ch in _SUPERSCRIPTS:  # as maths: valid in text and inside \(…\) alike
+        return "\\ensuremath{^{" + _SUPERSCRIPTS[ch] + "}}"
     if ch in _SUBSCRIPTS:
         return "\\ensuremath{_{" + _SUBSCRIPTS[ch] + "}}"
     greek = _greek(ch)
@@ -345,7 +348,7 @@ def math_name(name: str) -> Tex:
 # Prose with its maths set as maths
 # ---------------------------------------------------------------------------
 
-_OPS = "+−-·=≤≥<>×/≡≠∣|∘"
+_OPS = "+−-·=≤≥<>×/≡≠∣∤|∘"
 _GREEK_CHARS = "κφγδαβσ"
 _HAS_OP = re.compile(r"[" + re.escape(_OPS) + r"_" + _GREEK_CHARS + r"⌊⌋]|^\(|\d")
 _ENGLISH = {
@@ -372,7 +375,7 @@ _MATH_CHAR = {
     "−": "-", "·": r"\cdot ", "×": r"\times ", "≤": r"\le ", "≥": r"\ge ", "≠": r"\ne ", "≡": r"\equiv ",
     "∣": r"\mid ", "|": r"\mid ", "∘": r"\circ ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "…": r"\dots ",
     "κ": r"\kappa ", "φ": r"\varphi ", "γ": r"\gamma ", "δ": r"\delta ", "α": r"\alpha ", "β": r"\beta ",
-    "σ": r"\sigma ",
+    "σ": r"\sigma ", "∤": r"\nmid ", "ᵀ": r"^{\top}", "²": "^{2}", "³": "^{3}", "‖": r"\| ", "′": "'", "⟮": r"\pmod{", "⟯": "}",
 }  # fmt: skip
 _WORDS = {"op": r"\mathrm{op}", "gcd": r"\gcd", "mod": r"\bmod ", "max": r"\max", "min": r"\min"}
 
@@ -399,14 +402,14 @@ def _math_token(tok: str) -> str:
 
 
 _PIECE = re.compile(r"[A-Za-z]+(?:_[A-Za-z0-9]+)?'?|\d+|.")
-_SYMBOLS = set(_OPS) | set(_GREEK_CHARS) | set("()[]⌊⌋…'")
+_SYMBOLS = set(_OPS) | set(_GREEK_CHARS) | set("()[]⌊⌋…'ᵀ²³‖′⟮⟯")
 
 
 def _is_math(tok: str) -> bool:
     if tok in _ENGLISH:
         return False
     for piece in _PIECE.findall(tok):
-        if piece in _WORDS or piece in _SYMBOLS or piece.isdigit():
+        if piece in _WORDS or piece in _SYMBOLS or piece.isdecimal():
             continue
         if re.fullmatch(r"[A-Za-z](?:_[A-Za-z0-9]+)?'?", piece):
             continue
@@ -423,6 +426,7 @@ def maths_prose(value: str) -> Tex:
     >>> maths_prose("write n = s·q + r with 0 ≤ r < s, and op < s")
     'write \\(n = s\\cdot q + r\\) with \\(0 \\le r < s\\), and \\(\\mathrm{op} < s\\)'
     """
+    value = re.sub(r"\(mod ([A-Za-z0-9_]+)\)", "⟮\\1⟯", value)  # "(mod s)" → \pmod{s}, one token
     words = value.split(" ")
     out: list[str] = []
     run: list[str] = []
@@ -450,7 +454,9 @@ def maths_prose(value: str) -> Tex:
         core, punct = (m.group(1), m.group(2)) if m else (w, "")
         if core.endswith("'s"):
             core, punct = core[:-2], "'s" + punct
-        if core and _is_math(core):
+        # a one-letter word right after an operator ("a = op", "= a") is maths, not the article
+        after_op = bool(run) and run[-1][-1:] in _OPS and len(core) == 1 and core.isalpha()
+        if core and (_is_math(core) or after_op):
             run.append(core)
             if punct:
                 trail = punct

@@ -60,6 +60,36 @@ def macros() -> str:
     return _template("macros.tex").substitute()
 
 
+_LEMMA_REFS = {"output_length": r"Lemma~\ref{lem:length}", "matrix_element": r"Lemma~\ref{lem:element}"}
+
+
+def _theorem_counts(flipped: symbolic.Derivation) -> str:
+    """The abstract's count of the theorem's steps, from the same standings as the proof's summary."""
+    steps = flipped.steps
+    defs = sum(st.standing == "definition" for st in steps)
+    proved = sum(st.standing == "verified" and st.kind == "proved" for st in steps)
+    cited = [st for st in steps if st.standing == "verified" and st.kind == "cited"]
+    failed = sum(st.standing == "failed" for st in steps)
+    unproved = sum(st.standing == "unproved" for st in steps)
+    parts = [f"{defs} {'is a definition' if defs == 1 else 'are definitions'}"]
+    parts.append(
+        f"{proved} {'is a claim' if proved == 1 else 'are claims'} proved by SymPy for \\(N = 1, 2, 3\\)"
+    )
+    if cited:
+        refs = ", ".join(sorted({_LEMMA_REFS.get(st.cites or "", "a proved result") for st in cited}))
+        parts.append(f"{len(cited)} {'cites' if len(cited) == 1 else 'cite'} {refs}")
+    if failed:
+        parts.append(rf"\textbf{{{failed} failed {'its' if failed == 1 else 'their'} check}}")
+    parts.append(f"{unproved or 'none'} {'is' if unproved < 2 else 'are'} argued in words")
+    return (
+        f"of its {len(steps)} steps, "
+        + ", ".join(parts[:-1])
+        + " and "
+        + parts[-1]
+        + (" (checked when this document was generated).")
+    )
+
+
 def _general(names: Mapping[str, str], appendix: Appendix) -> dict[str, str]:
     """The general part: every statement and step from the symbolic layer's derivations."""
     length = symbolic.derivation("output_length")
@@ -74,14 +104,7 @@ def _general(names: Mapping[str, str], appendix: Appendix) -> dict[str, str]:
     weight = (
         human(Wp[gamma * m + a, b, bold]) + " = " + human(W[gamma * n + b, a, sympy.Symbol("K") - 1 - bold])
     )
-    c = flipped.counts()
-    n_steps = len(flipped.steps)
-    counts = (
-        f"its {n_steps} steps are {c['definition']} definitions and {c['verified']} claims proved by SymPy "
-        f"(one of them citing Lemma~\\ref{{lem:length}}), checked for \\(N = 1, 2, 3\\) when this document "
-        f"was generated; {'none' if not c['unproved'] else c['unproved']} {'is' if c['unproved'] < 2 else 'are'} "
-        "argued in words."
-    )
+    counts = _theorem_counts(flipped)
     return {
         "theorem_counts": counts,
         "element_statement": display(human(element.statement, names)),

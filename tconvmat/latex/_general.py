@@ -64,7 +64,9 @@ def _code(text: str) -> str:
 
 def _standing_word(step: Step) -> str:
     return {
-        "verified": "cited, proved" if step.kind == "cited" else "Proved by SymPy",
+        "verified": "Cited; the cited result is proved by SymPy"
+        if step.kind == "cited"
+        else "Proved by SymPy",
         "definition": "Definition",
         "failed": "SymPy check FAILED",
         "unproved": "Argued in words" if step.kind == "argued" else "Checked over a finite range only",

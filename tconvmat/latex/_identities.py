@@ -22,6 +22,74 @@ IDENTITIES = (
 )
 
 
+_STATEMENTS = {
+    "flipped_kernel": (
+        r"Let \(y\) be the transposed convolution on one axis (step~1) of the input \(x\) with the "
+        r"kernel \(W\) of \(K\) taps, stride \(s\), dilation \(d\), padding \(p_{\mathrm{before}}\), "
+        r"\(p_{\mathrm{after}}\) and output padding \(\mathrm{op}\), with groups: \(\gamma\) is the group, "
+        r"\(0 \le a < m\) an output and \(0 \le b < n\) an input channel in it.  Let \(v\) be \(x\) with "
+        r"\(s - 1\) zeros inserted between neighbours, padded by \(P_l = d(K-1) - p_{\mathrm{before}}\) "
+        r"before (steps~2--3), and \(W'\) the flipped, channel-swapped kernel "
+        r"\(W'[\gamma m + a, b, \kappa] = W[\gamma n + b, a, K - 1 - \kappa]\) (step~4).  Then, for "
+        r"\(0 \le j < L_{\mathrm{out}}\), \(y\) is the stride-1 convolution of \(v\) with \(W'\) "
+        r"and dilation \(d\):"
+    ),
+    "gradient": (
+        r"Let \(C\) be the \(m \times n\) matrix of a convolution (kernel \(W\), stride \(s\), padding "
+        r"\(p\), dilation \(d\)) of an input of length \(n\), \(g\) a gradient with respect to its output, "
+        r"and \(T(g)\) the transposed convolution of \(g\) with the same \(W\), \(s\), \(p\), \(d\) and "
+        r"the output padding \(\mathrm{op} = (n + 2p - d(K - 1) - 1) \bmod s\) that gives it length \(n\).  "
+        r"Then the gradient \(g_x\) of \(g^{\top} C x\) with respect to \(x\) is"
+    ),
+    "subpixel": (
+        r"Let \(y\) be the full (uncropped) output of a transposed convolution on one axis with stride "
+        r"\(s\), dilation \(d\), padding \(p = 0\) and no output padding; the statement is made for "
+        r"this case only.  For a phase \(0 \le \varphi < s\) let \(y_{\varphi}\) be the stride-1 "
+        r"convolution of \(x\) with the taps \(k\) such that \(k d \equiv \varphi \pmod{s}\), tap \(k\) "
+        r"with \(k d = \varphi + m s\) shifted by \(m\) (step~3).  Then for every integer \(q\)"
+    ),
+    "checkerboard": (
+        r"Let \(N(\varphi)\) be the number of taps \(k\), \(0 \le k < K\), with \(s \mid k - \varphi\): "
+        r"with dilation \(d = 1\), the taps that reach an output position of phase \(\varphi\) away "
+        r"from the borders (step~1)."
+    ),
+    "composition": (
+        r"Let \(C_A\) (\(b \times a\)) and \(C_B\) (\(c \times b\)) be the matrices of two convolutions "
+        r"whose composition \(\mathrm{conv}_B \circ \mathrm{conv}_A\) is defined.  Then the transposed "
+        r"convolutions compose in the reverse order:"
+    ),
+    "output_length": (
+        r"Let \(L_{\mathrm{out}}\) be the length of the output of a transposed convolution of an input "
+        r"of length \(L_{\mathrm{in}}\) with \(K\) taps, stride \(s\), dilation \(d\), padding "
+        r"\(p_{\mathrm{before}}\), \(p_{\mathrm{after}}\) and output padding \(\mathrm{op}\) (step~4).  Then"
+    ),
+    "round_trip": (
+        r"Let \(L_{\mathrm{back}}\) be the output length of the forward convolution (same \(K\), \(s\), "
+        r"\(d\), symmetric padding \(p\)) applied to the output of length \(L_{\mathrm{out}}\) of the "
+        r"transposed convolution of an input of length \(L_{\mathrm{in}}\)."
+    ),
+}
+"""What each theorem's symbols are, in words (the display that follows is the derivation's statement)."""
+
+
+def _hypotheses(hyps, names) -> str:
+    """``If …, then``: a pair ``0 ≤ φ``, ``φ < s`` is written ``0 ≤ φ < s``."""
+    import sympy
+
+    parts, i = [], 0
+    while i < len(hyps):
+        h = hyps[i]
+        nxt = hyps[i + 1] if i + 1 < len(hyps) else None
+        if isinstance(h, sympy.Le) and isinstance(nxt, sympy.Lt) and h.rhs == nxt.lhs:
+            chained = human(h.lhs, names) + r" \le " + human(h.rhs, names) + " < " + human(nxt.rhs, names)
+            parts.append(r"\(" + chained + r"\)")
+            i += 2
+            continue
+        parts.append(r"\(" + human(h, names) + r"\)")
+        i += 1
+    return "If " + ", ".join(parts) + ", then\n" if parts else ""
+
+
 def identity_section(name: str, *, symbol_names: Mapping[str, str] | None = None) -> Tex:
     """A ``\\section`` stating one identity as a theorem, proved by its derivation's steps.
 
@@ -41,9 +109,7 @@ def identity_section(name: str, *, symbol_names: Mapping[str, str] | None = None
     d = symbolic.derivation(name)
     names = _names(symbol_names)
     appendix = Appendix()
-    hyp = ""
-    if d.hypotheses:
-        hyp = "If " + ", ".join(r"\(" + human(h, names) + r"\)" for h in d.hypotheses) + ", then\n"
+    hyp = _STATEMENTS.get(name, "") + "\n" + _hypotheses(d.hypotheses, names)
     proof = proof_steps(d, names, appendix)
     checks = appendix.tex().replace(r"\\paragraph{", r"\\paragraph{How each step was checked: ")
     return Tex(

@@ -21,10 +21,10 @@ __all__ = ["HumanPrinter", "human"]
 
 # the order of terms in a sum: the index, the input length, the pads, the kernel's reach, op
 _TERM_ORDER = (
-    "j t tau L_in L n_v i q e r phi p_before p_after p k kappa d K op P_l P_r s m n gamma a b".split()
+    "j t tau L_in L L_v i q e r phi p_before p_after p k kappa d K op P_l P_r s m n gamma a b".split()
 )
 _REACH_FIRST = (
-    "j t tau L_in L n_v i q e r phi k kappa d K p_before p_after p op P_l P_r s m n gamma a b".split()
+    "j t tau L_in L L_v i q e r phi k kappa d K p_before p_after p op P_l P_r s m n gamma a b".split()
 )
 # the order of factors in a product (after sums containing L, which come first: (L − 1)·s)
 _FACTOR_ORDER = "gamma i k kappa q e n m d s G".split()
@@ -90,6 +90,9 @@ class HumanPrinter(LatexPrinter):
                 rest = sympy.latex(sympy.Symbol("Q" + name[len(key) :]))
                 if rest.startswith("Q"):
                     return "{" + tex + "}" + rest[1:]
+        base = name.rstrip("'")
+        if base != name and base:  # phi' → \varphi', as SymPy prints phi
+            return self._print_Symbol(sympy.Symbol(base), style) + "'" * (len(name) - len(base))
         return super()._print_Symbol(expr, style=style)
 
     def _print_AppliedUndef(self, expr: Any, exp: str | None = None) -> str:

@@ -34,7 +34,7 @@ def gradient() -> Derivation:
     C = sympy.MatrixSymbol("C", m, n)
     xv = sympy.MatrixSymbol("x", n, 1)
     g = sympy.MatrixSymbol("g", m, 1)
-    ct = sympy.Function("conv_transpose")
+    ct = sympy.Function("T")  # T(g): the transposed convolution of g (same kernel, stride, padding)
     steps = (
         define(sympy.Symbol("f"), (g.T * C * xv)[0, 0], "pair the convolution C x with an output gradient g"),
         prove(
@@ -46,7 +46,7 @@ def gradient() -> Derivation:
         cite(
             "matrix_element",
             sympy.Eq(C.T * g, ct(g), evaluate=False),
-            "and Cᵀ g is the transposed convolution of g (the lemma on Cᵀx)",
+            "and Cᵀ g = T(g) is the transposed convolution of g (the lemma on Cᵀx)",
         ),
     )
     return Derivation(
@@ -92,11 +92,12 @@ def subpixel() -> Derivation:
             verify_equal(t.subs(P.k * d, P.phi + m_ * s), P.phi + (P.i + m_) * s),
         ),
         prove(
-            sympy.Ne(s * (q - q2), s - 1 - u),
+            sympy.Ne(s * (q - q2), sympy.Symbol("phi'", integer=True) - P.phi),
             "every position t is φ + q·s for exactly one phase 0 ≤ φ < s: if φ + q·s = φ' + q'·s then "
             "s·(q − q') = φ' − φ, which lies strictly between −s and s, so q = q' and φ = φ'; "
-            "interleaving the s phases (pixel shuffle) therefore gives every output exactly once",
-            "sign_is: s·e' − (s − 1 − u) > 0 for e' = q − q' ≥ 1 and s·e' + (s − 1 − u) < 0 for e' ≤ −1",
+            "interleaving the s phases (pixel shuffle) therefore gives every output exactly once; for q ≠ q'",
+            "for q ≠ q': |φ' − φ| ≤ s − 1 − u (u ≥ 0) and sign_is: s·e' − (s − 1 − u) > 0 for e' = q − q' ≥ 1 "
+            "and s·e' + (s − 1 − u) < 0 for e' ≤ −1",
             unique,
         ),
         prove(
@@ -148,7 +149,7 @@ def composition() -> Derivation:
         define(v, A.T * y, "let v = C_Aᵀ y, the transposed convolution of y"),
         prove(
             sympy.Eq(y.T * A * A.T * y, v.T * v, evaluate=False),
-            "conv_A ∘ conv_transpose_A has the Gram matrix C Cᵀ, positive semidefinite: yᵀ C Cᵀ y = |Cᵀ y|²",
+            "conv_A ∘ conv_transpose_A has the Gram matrix C Cᵀ, positive semidefinite: yᵀ C Cᵀ y = ‖Cᵀ y‖² ≥ 0",
             "the difference simplifies to the zero matrix",
             matrix_equal((A * A.T * y).T * y, (A.T * y).T * (A.T * y)),
         ),

@@ -98,7 +98,7 @@ def output_length() -> Derivation:
         ),
         prove(
             sympy.Eq(sympy.Symbol("o'"), dv, evaluate=False),
-            "and with d = 1, i' = L_in, k = K, a = op it is Dumoulin and Visin's o' = s(i' − 1) + a + k − 2p",
+            "and with d = 1, i' = L_in, k' = K and op = a it is Dumoulin and Visin's o' = s(i' − 1) + a + k' − 2p",
             "verify_equal against relationship 14 of Dumoulin & Visin, typed from the paper",
             verify_equal(length.subs({L: i_, K: k_, d: 1, op: a_, pb: P.p, pa: P.p}), dv),
             name="dumoulin_visin",
@@ -141,6 +141,27 @@ def _collapse_checks(s: sympy.Expr) -> dict[str, bool]:
         # 0 < r < s: s·e + r > 0 for e ≥ 0, < 0 for e ≤ −1
         "r_pos": sign_is(s_r * _e + r1, "positive") and sign_is(s_r * (-1 - _e) + r1, "negative"),
     }
+
+
+def _assembled_matches(q: sympy.Symbol, r: sympy.Symbol) -> bool:
+    """The per-tap term assembled from the case steps equals :func:`element_formula`'s term, case by case.
+
+    ``T_k = w_k x_q`` if ``r = 0`` and ``0 ≤ q < L_in``, else 0 (the steps *miss*, *hit*, *unit*),
+    is compared with the formula's Piecewise at ``j = s·q + r − p_before + k·d`` for ``r = 0`` and
+    for ``0 < r < s`` (``r = 1 + u``, ``s = r + 1 + t``); the formula must sum over the taps
+    ``0 … K − 1`` of the scatter sum.
+    """
+    L, s = P.L_in, P.s
+    formula = element_formula().rhs
+    if not isinstance(formula, sympy.Sum) or tuple(formula.limits) != ((P.k, 0, P.K - 1),):
+        return False
+    term = formula.function
+    assembled = sympy.Piecewise((_w(P.k) * _x(q), sympy.And(sympy.Eq(r, 0), q >= 0, q < L)), (0, True))
+    at = term.subs(P.j, s * q + r - P.p_before + P.k * P.d)
+    r0 = sympy.simplify(at.subs(r, 0) - assembled.subs(r, 0)) == 0
+    r_pos = {r: 1 + _u, s: 2 + _u + _t}
+    miss = sympy.simplify(at.subs(r_pos)) == 0 and sympy.simplify(assembled.subs(r_pos)) == 0
+    return bool(r0 and miss)
 
 
 def matrix_element() -> Derivation:
@@ -228,9 +249,13 @@ def matrix_element() -> Derivation:
     steps += (
         prove(
             element_formula(),
-            "summing over the taps: the two cases r = 0 and 0 < r < s are exhaustive",
-            "a case split: every case step above (rewrite, miss, hit, unit, formula_r0) passed its check",
-            all(st.verified for st in steps[4:]),
+            "summing over the taps: the two cases r = 0 and 0 < r < s are exhaustive, and in each the "
+            "formula's term is the term the case steps derived",
+            "the assembled term T_k = w_k x_q [r = 0, 0 ≤ q < L_in], built from the case steps, against the "
+            "formula's Piecewise at j = s·q + r − p_before + k·d in each case: r = 0, and r = 1 + u, "
+            "s = r + 1 + t (u, t ≥ 0), where SymPy evaluates both to 0 (==); the formula sums over the "
+            "scatter sum's taps 0 … K − 1; and the case steps above passed",
+            lambda: _assembled_matches(q, r) and all(st.verified for st in steps[4:]),
             name="element",
         ),
     )
@@ -296,6 +321,22 @@ def round_trip() -> Derivation:
 # ---------------------------------------------------------------------------
 
 
+def _count_step(count: sympy.Sum, divides: sympy.Basic) -> bool:
+    """``N(K + 1) − N(K) = [s | K − φ]`` for the count ``N(K) = Σ_{k<K} [s | k − φ]``.
+
+    The count at ``K + 1`` minus the count at ``K`` and the one-term sum ``Σ_{k=K}^{K}`` simplify
+    to 0 (SymPy merges the adjacent ranges), and that one-term sum evaluates to the bracket.
+    """
+    K, k = P.K, P.k
+    ((var, lo, hi),) = count.limits
+    if var != k or lo != 0 or sympy.expand(hi - (K - 1)) != 0:
+        return False
+    last = sympy.Sum(count.function, (k, K, K))
+    merged = sympy.simplify(count.subs(K, K + 1) - count - last) == 0
+    bracket = sympy.Piecewise((1, divides), (0, True))
+    return bool(merged and last.doit() == bracket)
+
+
 def checkerboard() -> Derivation:
     """``N(φ) = ⌊(K − 1 − φ)/s⌋ + 1`` taps reach phase ``φ`` when ``d = 1``: induction on ``K``."""
     K, s, phi = P.K, P.s, P.phi
@@ -319,6 +360,12 @@ def checkerboard() -> Derivation:
     base = _floor_is(sympy.Integer(-1), (-1 - _e) / (_e + 1 + _t))  # K = 0: ⌊(−1 − φ)/s⌋ = −1
     count_K = overlap_count(phi).subs(P.d, 1)
     step_claim = closed.subs(K, K + 1) - closed
+    divides = sympy.Eq(sympy.Mod(K - phi, s), 0)
+    count_step = _count_step(count_K, divides)
+    closed_step = verify_equal(
+        step_claim, (sympy.floor((n + 1) / s) - sympy.floor(n / s)).subs(n, K - 1 - phi)
+    )
+    count_base = sympy.simplify(count_K.subs(K, 0).doit()) == 0
     steps = (
         define(
             N(phi),
@@ -345,20 +392,22 @@ def checkerboard() -> Derivation:
             sympy.Eq(step_claim, iverson(sympy.Eq(sympy.Mod(K - phi, s), 0))),
             "adding tap k = K adds [s | K − φ] to the count, and the floor identity with n = K − 1 − φ "
             "adds the same to the closed form",
-            "verify_equal: the closed form at K + 1 minus at K is the floor identity's left side at n = K − 1 − φ",
-            verify_equal(step_claim, (sympy.floor((n + 1) / s) - sympy.floor(n / s)).subs(n, K - 1 - phi))
-            and floor_cases,
+            "count side: simplify(N at K + 1 − N at K − Σ_{k=K}^{K} [s | k − φ]) = 0 and that one-term sum "
+            "is [s | K − φ] (doit, ==); closed side: verify_equal of the closed form at K + 1 minus at K "
+            "against the floor identity's left side at n = K − 1 − φ, and the floor identity's cases",
+            count_step and closed_step and floor_cases,
         ),
         prove(
             sympy.Eq(N(phi), closed),
             "by induction on K: N(φ) = ⌊(K − 1 − φ)/s⌋ + 1 for every K ≥ 0 and 0 ≤ φ < s",
-            "induction: the base case and the step above were checked",
-            base and floor_cases,
+            "induction: both sides are 0 at K = 0 (the count's empty sum by doit, the closed form as above) "
+            "and both grow by [s | K − φ] from K to K + 1 (the step above, its checks recomputed here)",
+            count_base and base and count_step and closed_step and floor_cases,
         ),
         prove(
-            sympy.Eq(closed.subs({K: (n + 1) * s, phi: s - 1 - _e}), n + 1),
-            "if s divides K, K = (n + 1)·s, every phase gets n + 1 taps: no checkerboard",
-            "floor by its definition with φ = s − 1 − r: (n + 1)s − s + r)/s = n + r/s, r < s: sign_is",
+            sympy.Eq(closed.subs({K: (n + 1) * s}), n + 1),
+            "if s divides K, K = (n + 1)·s, every phase 0 ≤ φ < s gets n + 1 taps: no checkerboard",
+            "floor by its definition with φ = s − 1 − e (e ≥ 0): ((n + 1)s − s + e)/s = n + e/s, e < s: sign_is",
             _floor_is(n, (n * (_e + 1 + _t) + _e) / (_e + 1 + _t))
             and verify_equal(((K - 1 - phi) / s).subs({K: (n + 1) * s, phi: s - 1 - _e}), (n * s + _e) / s),
         ),

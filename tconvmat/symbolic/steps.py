@@ -11,8 +11,9 @@ A step's standing is a property of the step, fixed when it is built:
 
 A derivation is verified only if every step is a definition, or proved and verified, or
 cited from a verified derivation.  The checks here (:func:`verify_equal`,
-:func:`sums_equal`, :func:`sign_is`) can fail: the tests perturb every proved claim and
-assert that its check rejects it.
+:func:`sums_equal`, :func:`sign_is`) can fail: the tests give the theorem's checks and
+most lemma and identity checks a wrong claim and assert that the check rejects it (the proof
+document's appendix lists which).
 """
 
 from __future__ import annotations
@@ -164,14 +165,16 @@ def sign_is(expr: Any, sign: str) -> bool:
 
 
 class _Clash(Exception):
-    """Two sums reuse a bound variable, or a bound depends on another sum's variable."""
+    """Two sums reuse a bound variable, a bound depends on a summation variable (the range is not
+    rectangular), or a factor's free symbol would be captured by another factor's sum."""
 
 
 def _terms(e: Any) -> list[tuple[tuple[Any, ...], Any]]:
     """``e`` as a list of ``(limits, coefficient)``: ``Σ_limits coefficient`` each.
 
     Linearity only: a sum of sums is flattened, a product of sums becomes one sum over the
-    union of their (distinct, rectangular) limits, a constant factor moves inside.
+    union of their (distinct, rectangular) limits, a constant factor moves inside.  A factor that
+    mentions another factor's summation variable is refused (:class:`_Clash`), not captured.
     """
     if isinstance(e, sympy.Sum):
         inner = _terms(e.function)
@@ -194,7 +197,13 @@ def _terms(e: Any) -> list[tuple[tuple[Any, ...], Any]]:
             nxt = []
             for lims, coeff in acc:
                 for lims2, coeff2 in _terms(factor):
-                    if {v for v, _, _ in lims} & {v for v, _, _ in lims2}:
+                    here, there = {v for v, _, _ in lims}, {v for v, _, _ in lims2}
+                    if here & there:
+                        raise _Clash(factor)
+                    # a factor's free symbol named like another factor's bound variable would be captured
+                    if (sympy.sympify(coeff).free_symbols & there) or (
+                        sympy.sympify(coeff2).free_symbols & here
+                    ):
                         raise _Clash(factor)
                     nxt.append((lims + lims2, coeff * coeff2))
             acc = nxt
@@ -206,6 +215,10 @@ def _normal(e: Any) -> dict[tuple[Any, ...], Any]:
     """Linear normal form: sorted limits → expanded coefficient, undefined functions' arguments expanded."""
     out: dict[tuple[Any, ...], Any] = {}
     for lims, coeff in _terms(e):
+        names = {v for v, _, _ in lims}
+        for _, lo, hi in lims:  # sorting the limits is Fubini only for a rectangular range
+            if (sympy.sympify(lo).free_symbols | sympy.sympify(hi).free_symbols) & names:
+                raise _Clash(lo)
         key = tuple(sorted(((v, sympy.expand(lo), sympy.expand(hi)) for v, lo, hi in lims), key=str))
         out[key] = out.get(key, 0) + coeff
     normal = {}
@@ -227,13 +240,17 @@ def sums_equal(lhs: Any, rhs: Any) -> bool:
 
     Bound variables are compared by name and undefined functions (``δ``, ``x``) by their
     expanded arguments, so this can only confirm an identity whose two sides agree
-    summand by summand; it never evaluates a sum.
+    summand by summand; it never evaluates a sum.  Sides it cannot put in this form soundly
+    (a bound that depends on a summation variable, a factor whose free symbol another factor's
+    sum would capture) are not equal (False).
 
     >>> k, K, j = sympy.symbols("k K j", integer=True)
     >>> f = sympy.Function("f")
     >>> sums_equal(2 * sympy.Sum(f(j + k), (k, 0, K - 1)), sympy.Sum(f(k + j) + f(j + k), (k, 0, K - 1)))
     True
     >>> sums_equal(sympy.Sum(f(j + k), (k, 0, K - 1)), sympy.Sum(f(j - k), (k, 0, K - 1)))
+    False
+    >>> sums_equal(k * sympy.Sum(f(k), (k, 0, K - 1)), sympy.Sum(k * f(k), (k, 0, K - 1)))
     False
     """
     try:
@@ -275,7 +292,7 @@ def cite(derivation_name: str, statement: sympy.Basic, why: str, name: str = "")
     return Step(
         statement,
         why,
-        f"proved in derivation {derivation_name}",
+        f"cites the result: {cited.title[0].lower() + cited.title[1:]}",
         cited.verified,
         "cited",
         derivation_name,

@@ -249,7 +249,13 @@ def flipped_kernel() -> Derivation:
             "definition",
             name="W'",
         ),
-        define(one.z, vsub, "the stride-1 convolution of v with W', for 0 ≤ j < L_z", "definition", name="z"),
+        define(
+            one.z,
+            vsub,
+            "the stride-1 convolution of v with W', for 0 ≤ j < L_z, its output length (step 8: L_z = L_out)",
+            "definition",
+            name="z",
+        ),
         define(
             sympy.Tuple(P_l, P_r), sympy.Tuple(pl, pr), "the pads of the statement", "definition", name="pads"
         ),
@@ -263,11 +269,12 @@ def flipped_kernel() -> Derivation:
         ),
         prove(
             sympy.Eq(
-                sympy.Symbol("n_v") - 1 - one.reads[0],
+                sympy.Symbol("L_v") - 1 - one.reads[0],
                 sympy.Add(L_out - 1 - A["j"], A["d"] * (A["K"] - 1 - A["kappa"]), evaluate=False),
                 evaluate=False,
             ),
-            "every read stays inside v: j + κ·d ≥ 0, and the room left after it is (L_out − 1 − j) + d·(K − 1 − κ) ≥ 0, "
+            "every read stays inside v, of length L_v = (L_in − 1)·s + 1 + P_l + P_r: j + κ·d ≥ 0, and the room "
+            "left after it is (L_out − 1 − j) + d·(K − 1 − κ) ≥ 0, "
             "so no pad beyond P_l, P_r is read, and a negative pad only crops",
             "verify_equal of the room; sign_is with j = e, κ = f and with j = L_out − 1 − e, κ = K − 1 − f (e, f ≥ 0)"
             + where,
@@ -321,7 +328,7 @@ def flipped_kernel_nd() -> Derivation:
                 sympy.Eq(P_l, P_l),
                 "for N > 3 the same computation: each axis contributes its own δ factor, sum over i_α and "
                 "sum over k_α, and every check above is a conjunction of identical per-axis checks",
-                "argued in words (a product over axes); a Coq proof for all N is being written",
+                "argued in words (a product over axes) here; machine-checked in Coq for every N (proofs/NDim.v)",
             ),
         ),
     )
