@@ -144,11 +144,7 @@ class ScatterFigure(_Drawable):
         index_base: int = 0,
     ) -> ScatterFigure:
         """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
-        check_drawable(spec)
-        _check_base(index_base)
-        w, xa = resolve_arrays(spec, weight, x)
-        chosen, total = channel_pairs(spec, pairs, max_pairs)
-        data = tuple(scatter_data(spec, w, xa, p) for p in chosen)
+        data, total = _per_pair(scatter_data, spec, weight, x, pairs, max_pairs, index_base)
         f = (
             None
             if focus is None
@@ -229,11 +225,7 @@ class SlidingFigure(_Drawable):
         index_base: int = 0,
     ) -> SlidingFigure:
         """From a spec, its weight (default: every kernel 1, 2, …, K) and input (default 1, 2, …; unbatched)."""
-        check_drawable(spec)
-        _check_base(index_base)
-        w, xa = resolve_arrays(spec, weight, x)
-        chosen, total = channel_pairs(spec, pairs, max_pairs)
-        data = tuple(sliding_data(spec, w, xa, p) for p in chosen)
+        data, total = _per_pair(sliding_data, spec, weight, x, pairs, max_pairs, index_base)
         at = default_position(data[0]) if position is None else _position(spec, position)
         return cls(spec, data, total, at, index_base)
 
@@ -306,6 +298,23 @@ def _matrix_title(data: MatrixData) -> str:
 def _plain_name(name: str, index: Sequence[int], base: int) -> str:
     """``x[1, 2]``: plain text (an animation's step line is redrawn every frame; no mathtext)."""
     return f"{name}[{', '.join(str(int(v) + base) for v in index)}]"
+
+
+def _per_pair(
+    make: Any,
+    spec: ConvTransposeSpec,
+    weight: Any,
+    x: Any,
+    pairs: Sequence[tuple[int, int]] | None,
+    max_pairs: int,
+    index_base: int,
+) -> tuple[tuple[Any, ...], int]:
+    """The data of each chosen channel pair (``make(spec, w, x, pair)``) and how many pairs there are."""
+    check_drawable(spec)
+    _check_base(index_base)
+    w, xa = resolve_arrays(spec, weight, x)
+    chosen, total = channel_pairs(spec, pairs, max_pairs)
+    return tuple(make(spec, w, xa, p) for p in chosen), total
 
 
 def _check_base(index_base: int) -> None:
