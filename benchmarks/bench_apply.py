@@ -39,11 +39,10 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(ARGS.threads)
 
 import math  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402  (benchmarks/, beside this script)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the working tree's tconvmat
 import tconvmat as tcm  # noqa: E402
@@ -56,27 +55,6 @@ def blas_threads() -> str:
         return f"OPENBLAS_NUM_THREADS={ARGS.threads} set before importing NumPy (threadpoolctl not installed)"
     info = [f"{p['internal_api']}={p['num_threads']}" for p in threadpool_info()]
     return "threadpoolctl: " + ", ".join(info)
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """Best per-call time over ``repeat`` runs of enough calls to last ≥ 20 ms."""
-    fn()
-    n, t = 1, 0.0
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        t = time.perf_counter() - t0
-        if t >= 0.02:
-            break
-        n *= 2 if t == 0 else max(2, int(0.025 / t))
-    best = t / n
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best
 
 
 # name, batch, channels in → out, groups, spatial size, kernel, stride, padding, output_padding

@@ -31,9 +31,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,29 +46,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the working tree's tconvmat (and its tests' models)
 
 import numpy as np  # noqa: E402
+from _timing import best_time  # noqa: E402  (benchmarks/, beside this script)
 
 from tconvmat.rewrite import RewriteWarning, check_rewrite, rewrite_model  # noqa: E402
-
-
-def best_time(fn: Callable[[], object], repeat: int) -> float:
-    """Best per-call time over ``repeat`` runs of enough calls to last ≥ 20 ms."""
-    fn()
-    n, t = 1, 0.0
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        t = time.perf_counter() - t0
-        if t >= 0.02:
-            break
-        n *= 2 if t == 0 else max(2, int(0.025 / t))
-    best = t / n
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best
 
 
 def conv_macs(model: object) -> int:

@@ -126,9 +126,6 @@ MAX_TERMS_SHOWN = 100
 """Products listed in a failure message; a larger sum is cut with a count."""
 
 
-_MATRIX_ARGS = ("stride", "padding", "output_padding", "groups", "dilation", "padding_mode")
-
-
 def _hints(fn_out: NDArray[Any], x: NDArray[Any], w: NDArray[Any], params: dict[str, Any]) -> list[str]:
     hints = []
     kw = {k: v for k, v in params.items() if k in (*_SPEC_KEYS, "bias")}

@@ -69,6 +69,6 @@ __all__ = [
     "verify_equal",
     "weight_symbols",
 ]
-# ``_leading`` and ``_sum_by`` stay importable for tconvmat.cli and its tests (private; prefer
+# ``_leading`` and ``_sum_by`` stay importable for the tests (private; prefer
 # :func:`leading_expressions`).
 _PRIVATE_COMPAT = (_leading, _sum_by)
